@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+# shimbox: one non-recursive Makefile. `make` builds build/shimbox (static, musl, stripped).
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+
+CC_MUSL ?= musl-gcc
+CLANG ?= clang
+BEARSSL := build/bearssl
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I.
+CFLAGS := $(BASE_CFLAGS) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -I$(BEARSSL)/include -DSHIMBOX_VERSION='"$(VERSION) ($(GIT_REV))"'
+LDFLAGS := -static -s -Wl,--gc-sections
+SAN_CFLAGS := $(BASE_CFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+WIRE_SRC := $(wildcard wire/*.c)
+CORE_SRC := $(wildcard core/*.c)
+APPLET_SRC := $(wildcard applets/*.c)
+SRC := $(APPLET_SRC) $(CORE_SRC) $(WIRE_SRC)
+OBJ := $(SRC:%.c=build/obj/%.o)
+HDR := $(wildcard wire/*.h core/*.h applets/*.h applets/*.def)
+APPLET_NAMES := $(shell grep -o '^APPLET[^"]*"[a-z-]*"' applets/applets.def | cut -d'"' -f2)
+
+UNIT_SRC := $(wildcard test/unit/t_*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=build/test/%)
+CORE_UNIT_SRC := $(wildcard test/unit/m_*.c)
+CORE_UNIT_BIN := $(CORE_UNIT_SRC:test/unit/%.c=build/test/%)
+FUZZ_SRC := $(wildcard test/fuzz/f_*.c)
+FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps check unit e2e fuzz fuzz-build bench demo install lint clean
+
+all: build/shimbox
+
+$(BEARSSL)/lib/libbearssl.a:
+	scripts/deps
+
+build/obj/%.o: %.c $(HDR) | $(BEARSSL)/lib/libbearssl.a
+	@mkdir -p $(dir $@)
+	$(CC_MUSL) $(CFLAGS) -c -o $@ $<
+
+build/shimbox: $(OBJ) $(BEARSSL)/lib/libbearssl.a
+	$(CC_MUSL) $(LDFLAGS) -o $@ $(OBJ) $(BEARSSL)/lib/libbearssl.a
+	@echo "build/shimbox: $$(stat -c %s $@) bytes"
+
+# Unit tests of wire/: clang, glibc, ASan+UBSan.
+build/test/t_%: test/unit/t_%.c $(WIRE_SRC) $(HDR) test/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(SAN_CFLAGS) -Itest/unit -o $@ $< $(WIRE_SRC)
+
+# Unit tests of core/: musl, static, linked like the product (BearSSL is a musl build).
+build/test/m_%: test/unit/m_%.c $(CORE_SRC) $(WIRE_SRC) $(HDR) test/unit/tap.h $(BEARSSL)/lib/libbearssl.a
+	@mkdir -p $(dir $@)
+	$(CC_MUSL) $(BASE_CFLAGS) -g -O1 -static -I$(BEARSSL)/include -Itest/unit -o $@ $< \
+		$(CORE_SRC) $(WIRE_SRC) $(BEARSSL)/lib/libbearssl.a
+
+# libFuzzer targets (clang, glibc, ASan+UBSan). `make check` replays the corpus only.
+build/fuzz/f_%: test/fuzz/f_%.c $(WIRE_SRC) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $< $(WIRE_SRC)
+
+unit: $(UNIT_BIN) $(CORE_UNIT_BIN)
+fuzz-build: $(FUZZ_BIN)
+
+# The README's test command: installs what is missing, then unit, golden, fuzz replay and e2e.
+check:
+	scripts/deps
+	$(MAKE) all unit fuzz-build
+	scripts/check
+
+e2e: all
+	scripts/deps
+	scripts/check e2e
+
+fuzz: fuzz-build
+	scripts/fuzz $(FUZZ_SECONDS)
+
+bench: all
+	scripts/deps
+	scripts/bench
+
+# The README's first command: build, start a private containerd, run a container through shimbox.
+demo:
+	scripts/deps
+	$(MAKE) all
+	scripts/demo
+
+install: build/shimbox
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 build/shimbox $(DESTDIR)$(BINDIR)/shimbox
+	ln -sf shimbox $(DESTDIR)$(BINDIR)/containerd-shim-shimbox-v2
+	for a in $(APPLET_NAMES); do ln -sf shimbox $(DESTDIR)$(BINDIR)/$$a; done
+
+lint:
+	clang-format --dry-run --Werror $(SRC) $(HDR:%.def=) $(UNIT_SRC) $(CORE_UNIT_SRC) $(FUZZ_SRC)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		-I. -D__linux__ wire core applets
+
+clean:
+	rm -rf build/obj build/shimbox build/test build/fuzz

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Task events (package containerd.events, PROTOCOL.md 4.1), their Envelope and the ttrpc
+ * ForwardRequest that carries them to containerd. Same conventions as task.h.
+ */
+#ifndef SHIMBOX_WIRE_EVENTS_H
+#define SHIMBOX_WIRE_EVENTS_H
+
+#include "task.h"
+
+#define EV_SERVICE "containerd.services.events.ttrpc.v1.Events"
+#define EV_METHOD "Forward"
+
+/* TaskIO inside TaskCreate. */
+struct ev_task_io {
+	struct pb_str stdin_path, stdout_path, stderr_path;
+	int terminal;
+};
+
+/* /tasks/create. Mounts: copied from rootfs_src's repeated field rootfs_src_num (may be empty). */
+struct ev_task_create {
+	struct pb_str container_id, bundle;
+	struct pb_str rootfs_src;
+	uint32_t rootfs_src_num;
+	struct ev_task_io io; /* always encoded */
+	struct pb_str checkpoint;
+	uint32_t pid;
+};
+int ev_task_create_decode(const void *p, size_t n, struct ev_task_create *m) PB_WARN;
+void ev_task_create_encode(struct pb_w *w, const struct ev_task_create *m);
+
+/* /tasks/start {container_id=1, pid=2}. */
+struct ev_task_start {
+	struct pb_str container_id;
+	uint32_t pid;
+};
+int ev_task_start_decode(const void *p, size_t n, struct ev_task_start *m) PB_WARN;
+void ev_task_start_encode(struct pb_w *w, const struct ev_task_start *m);
+
+/* /tasks/exit {container_id=1, id=2, pid=3, exit_status=4, exited_at=5}. */
+struct ev_task_exit {
+	struct pb_str container_id, id;
+	uint32_t pid, exit_status;
+	struct tk_timestamp exited_at; /* always encoded */
+};
+int ev_task_exit_decode(const void *p, size_t n, struct ev_task_exit *m) PB_WARN;
+void ev_task_exit_encode(struct pb_w *w, const struct ev_task_exit *m);
+
+/* /tasks/delete {container_id=1, pid=2, exit_status=3, exited_at=4, id=5}. */
+struct ev_task_delete {
+	struct pb_str container_id;
+	uint32_t pid, exit_status;
+	struct tk_timestamp exited_at; /* always encoded */
+	struct pb_str id;
+};
+int ev_task_delete_decode(const void *p, size_t n, struct ev_task_delete *m) PB_WARN;
+void ev_task_delete_encode(struct pb_w *w, const struct ev_task_delete *m);
+
+/* /tasks/oom, /tasks/paused, /tasks/resumed: {container_id=1}. */
+struct ev_task_id {
+	struct pb_str container_id;
+};
+int ev_task_id_decode(const void *p, size_t n, struct ev_task_id *m) PB_WARN;
+void ev_task_id_encode(struct pb_w *w, const struct ev_task_id *m);
+
+/* /tasks/exec-added {container_id=1, exec_id=2}; /tasks/exec-started adds pid=3. */
+struct ev_task_exec {
+	struct pb_str container_id, exec_id;
+	uint32_t pid;
+};
+int ev_task_exec_decode(const void *p, size_t n, struct ev_task_exec *m) PB_WARN;
+void ev_task_exec_encode(struct pb_w *w, const struct ev_task_exec *m);
+
+/* /tasks/checkpointed {container_id=1, checkpoint=2}. */
+struct ev_task_checkpointed {
+	struct pb_str container_id, checkpoint;
+};
+int ev_task_checkpointed_decode(const void *p, size_t n, struct ev_task_checkpointed *m) PB_WARN;
+void ev_task_checkpointed_encode(struct pb_w *w, const struct ev_task_checkpointed *m);
+
+/* Envelope {timestamp=1, namespace=2, topic=3, event=4 Any}. */
+struct ev_envelope {
+	struct tk_timestamp timestamp;
+	struct pb_str ns, topic;
+	struct tk_any event;
+};
+int ev_envelope_decode(const void *p, size_t n, struct ev_envelope *m) PB_WARN;
+void ev_envelope_encode(struct pb_w *w, const struct ev_envelope *m);
+
+/* ForwardRequest {envelope=1}. */
+int ev_forward_req_decode(const void *p, size_t n, struct ev_envelope *m) PB_WARN;
+void ev_forward_req_encode(struct pb_w *w, const struct ev_envelope *m);
+
+/*
+ * Identifier rule that containerd applies to namespaces and topic components
+ * (^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$, at most 76 characters). 1 if valid.
+ */
+int ev_identifier_valid(struct pb_str s);
+/* Topic rule: starts with "/", at least one component, each a valid identifier. 1 if valid. */
+int ev_topic_valid(struct pb_str s);
+
+#endif
