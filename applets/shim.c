@@ -1,12 +1,472 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The `shim` applet: containerd's runtime v2 entry point. `start` prints the socket address and
+ * leaves a server behind, `delete` cleans up after a container, and with no action it is that
+ * server (PROTOCOL.md 2.3-2.8). Flags follow Go's flag package.
+ */
 #include "applets.h"
 
+#include "core/address.h"
+#include "core/conn.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/mount.h"
+#include "core/publish.h"
+#include "core/reaper.h"
+#include "core/runc.h"
+#include "core/service.h"
+#include "core/spawn.h"
+#include "core/sys.h"
+#include "wire/json.h"
+#include "wire/options.h"
+#include "wire/task.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct shim_flags {
+	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
+	int debug, version, info;
+	const char *action;
+};
+
+struct flag_def {
+	const char *name;
+	int is_bool;
+	size_t off;
+};
+
+#define F(n, b, m) { n, b, offsetof(struct shim_flags, m) }
+static const struct flag_def flag_defs[] = {
+	F("namespace", 0, ns),	   F("id", 0, id),	   F("address", 0, address),
+	F("publish-binary", 0, publish_binary), F("bundle", 0, bundle), F("socket", 0, socket),
+	F("debug", 1, debug),	   F("v", 1, version),	   F("version", 1, version),
+	F("info", 1, info),
+};
+#undef F
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"usage: containerd-shim-NAME-v2 [flags] [start|delete]\n"
+		"  -namespace NS      containerd namespace (required)\n"
+		"  -id ID             container or group id\n"
+		"  -address PATH      containerd's gRPC socket (the socket name is derived from it)\n"
+		"  -publish-binary P  accepted for compatibility; events go over ttrpc\n"
+		"  -bundle DIR        bundle for delete (default: the working directory)\n"
+		"  -socket PATH       serve on PATH instead of fd 3\n"
+		"  -debug             debug logging\n"
+		"  -v                 print the version\n"
+		"start: start or join a shim server and print its address.\n"
+		"delete: clean up after a container; prints a DeleteResponse.\n"
+		"no action: serve the Task API (as started by 'start').\n");
+	return f == stdout ? 0 : EXIT_USAGE;
+}
+
+/* Go flag syntax: -f, --f, -f=v, -f v; booleans take no separate value; stops at a non-flag. */
+static int parse_flags(int argc, char **argv, struct shim_flags *fl)
+{
+	int i;
+	memset(fl, 0, sizeof(*fl));
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (a[0] != '-' || a[1] == 0)
+			break;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		if (strcmp(a, "h") == 0 || strcmp(a, "help") == 0)
+			return usage(stdout) == 0 ? -2 : -1;
+		char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		const struct flag_def *d = NULL;
+		for (size_t k = 0; k < ARRAY_LEN(flag_defs); k++)
+			if (strlen(flag_defs[k].name) == nlen && strncmp(flag_defs[k].name, a, nlen) == 0)
+				d = &flag_defs[k];
+		if (!d) {
+			fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)nlen, a);
+			usage(stderr);
+			return -1;
+		}
+		if (d->is_bool) {
+			int v = !eq || strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0;
+			*(int *)((char *)fl + d->off) = v;
+			continue;
+		}
+		const char *val = eq ? eq + 1 : NULL;
+		if (!val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "flag needs an argument: -%s\n", d->name);
+				usage(stderr);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		*(const char **)((char *)fl + d->off) = val;
+	}
+	if (i < argc)
+		fl->action = argv[i++];
+	if (i < argc) {
+		fprintf(stderr, "unexpected argument after the action: %s\n", argv[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- start ------------------------------------------------------------------------------- */
+
+/* Reads all of stdin (bounded); tolerant of a closed or absent stdin. */
+static size_t read_stdin(uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t r = sys_read(0, buf + n, cap - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	return n;
+}
+
+/*
+ * stdin holds nothing, the runtime options Any (legacy), or 2.3's BootstrapParams. Tell them
+ * apart as the reference does (instance_id and namespace must match our flags), and never fail.
+ * Returns the runc options found, if any, in *opts.
+ */
+static int find_runc_options(const uint8_t *in, size_t n, const struct shim_flags *fl,
+			     struct opt_runc *opts)
+{
+	struct opt_bootstrap_params bp;
+	struct tk_any any;
+	int found = 0;
+
+	if (n == 0)
+		return 0;
+	if (opt_bootstrap_params_decode(in, n, &bp) == 0 && fl->id && fl->ns &&
+	    pb_str_eq(bp.instance_id, fl->id) && pb_str_eq(bp.ns, fl->ns)) {
+		struct pb_r it = pb_r_of(bp.raw);
+		while (opt_bootstrap_extension_next(&it, &any) > 0)
+			if (pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
+			    opt_runc_decode(any.value.p, any.value.n, opts) == 0)
+				found = 1;
+		return found;
+	}
+	if (tk_any_decode(in, n, &any) == 0 && pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
+	    opt_runc_decode(any.value.p, any.value.n, opts) == 0)
+		return 1;
+	return 0;
+}
+
+/* The grouping key: the group or sandbox annotation of config.json, else -id. */
+static void group_key(const char *id, char *key, size_t cap)
+{
+	static char spec[1 << 20];
+	static const char *const annotations[] = { "io.containerd.runc.v2.group",
+						   "io.kubernetes.cri.sandbox-id" };
+	snprintf(key, cap, "%s", id);
+	ssize_t n = sys_read_file("config.json", spec, sizeof(spec));
+	if (n <= 0)
+		return;
+	struct pb_str doc = pb_str_of(spec, (size_t)n), ann, v;
+	if (json_get(doc, "annotations", &ann) != 1)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(annotations); i++) {
+		char tmp[256];
+		if (json_get(ann, annotations[i], &v) == 1 && json_string(v, tmp, sizeof(tmp)) > 0) {
+			snprintf(key, cap, "%s", tmp);
+			return;
+		}
+	}
+}
+
+static int connect_within(const char *path, int ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r < 0 && (errno == EINPROGRESS || errno == EAGAIN)) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int err = 0;
+		socklen_t len = sizeof(err);
+		r = poll(&p, 1, ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err
+			    ? 0
+			    : -1;
+	}
+	sys_close(fd);
+	return r;
+}
+
+/* Binds the shim socket; on EADDRINUSE with a live server returns 1 (join it). */
+static int bind_socket(const char *path, int *out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			if (chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
+				int e = -errno;
+				sys_close(fd);
+				return e;
+			}
+			*out = fd;
+			return 0;
+		}
+		int e = errno;
+		sys_close(fd);
+		if (e != EADDRINUSE)
+			return -e;
+		if (connect_within(path, 100) == 0)
+			return 1;
+		unlink(path); /* stale: nobody listens */
+	}
+	return -EADDRINUSE;
+}
+
+static void set_oom_score(pid_t child)
+{
+	char path[64], buf[32];
+	long adj = 0;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)getppid());
+	if (sys_read_file(path, buf, sizeof(buf)) > 0)
+		adj = strtol(buf, NULL, 10);
+	if (adj < 1000)
+		adj++;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)child);
+	int fd = sys_open(path, O_WRONLY, 0);
+	if (fd >= 0) {
+		int n = snprintf(buf, sizeof(buf), "%ld", adj);
+		if (sys_write_all(fd, buf, (size_t)n) < 0) { /* best effort, as in the reference */
+		}
+		sys_close(fd);
+	}
+}
+
+static int join_cgroup(pid_t pid, struct pb_str cg)
+{
+	char path[1024], buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (cg.n == 0 || cg.n > 512)
+		return 0;
+	/* cgroup v2 when unified, else every v1 hierarchy that has the path. */
+	if (sys_fmt(path, sizeof(path), "/sys/fs/cgroup/%.*s/cgroup.procs", (int)cg.n, (const char *)cg.p) < 0)
+		return -ENAMETOOLONG;
+	int fd = sys_open(path, O_WRONLY, 0);
+	if (fd >= 0) {
+		int e = sys_write_all(fd, buf, (size_t)n);
+		sys_close(fd);
+		return e;
+	}
+	return 0;
+}
+
+static int do_start(const struct shim_flags *fl, const char *argv0)
+{
+	char key[256], hex[65], addr[ADDRESS_MAX];
+	static uint8_t in[1 << 16];
+	struct opt_runc opts;
+	int lfd = -1, e;
+
+	if (!fl->ns || !*fl->ns || !fl->id || !*fl->id || !fl->address) {
+		fprintf(stderr, "shim start: -namespace, -id and -address are required\n");
+		return EXIT_USAGE;
+	}
+	memset(&opts, 0, sizeof(opts));
+	size_t n = read_stdin(in, sizeof(in));
+	int have_opts = find_runc_options(in, n, fl, &opts);
+
+	group_key(fl->id, key, sizeof(key));
+	if ((e = address_derive(fl->address, fl->ns, key, hex, addr)) < 0) {
+		fprintf(stderr, "shim start: socket address: %s\n", strerror(-e));
+		return 1;
+	}
+	const char *path = address_path(addr);
+	if ((e = sys_mkdir_p(ADDRESS_SOCKET_DIR, 0700)) < 0) {
+		fprintf(stderr, "shim start: mkdir %s: %s\n", ADDRESS_SOCKET_DIR, strerror(-e));
+		return 1;
+	}
+	e = bind_socket(path, &lfd);
+	if (e < 0) {
+		fprintf(stderr, "shim start: listen on %s: %s\n", path, strerror(-e));
+		return 1;
+	}
+	if ((e = sys_write_file_atomic("address", addr, strlen(addr), 0600)) < 0) {
+		fprintf(stderr, "shim start: write address file: %s\n", strerror(-e));
+		if (lfd >= 0) {
+			unlink(path);
+			sys_close(lfd);
+		}
+		return 1;
+	}
+	if (e == 0 && lfd < 0) { /* joined a running shim of the same group */
+		printf("%s", addr);
+		return 0;
+	}
+	const char *args[10];
+	size_t k = 0;
+	args[k++] = argv0;
+	args[k++] = "-namespace";
+	args[k++] = fl->ns;
+	args[k++] = "-id";
+	args[k++] = fl->id;
+	args[k++] = "-address";
+	args[k++] = fl->address;
+	if (fl->debug)
+		args[k++] = "-debug";
+	args[k] = NULL;
+	/* Exec our own path when we know it, so ps shows the shim's name rather than "exe". */
+	struct spawn_opts so = { .path = strchr(argv0, '/') ? argv0 : "/proc/self/exe", .argv = args, .fds = { -1, -1, -1 },
+				 .fd3 = lfd, .new_session = 1 };
+	pid_t pid = spawn(&so);
+	if (pid < 0) {
+		fprintf(stderr, "shim start: exec server: %s\n", strerror(-(int)pid));
+		unlink(path);
+		return 1;
+	}
+	sys_close(lfd);
+	set_oom_score(pid);
+	if (have_opts && opts.shim_cgroup.n && join_cgroup(pid, opts.shim_cgroup) < 0)
+		fprintf(stderr, "shim start: cannot join cgroup %.*s\n", (int)opts.shim_cgroup.n,
+			(const char *)opts.shim_cgroup.p);
+	printf("%s", addr);
+	return 0;
+}
+
+/* --- delete ------------------------------------------------------------------------------ */
+
+static int do_delete(const struct shim_flags *fl)
+{
+	char bundle[900], path[1000], buf[32];
+	struct runc_cfg cfg;
+	struct runc_job job;
+	long long pid = 0;
+	int e;
+
+	if (!fl->ns || !*fl->ns || !fl->id || !*fl->id) {
+		fprintf(stderr, "shim delete: -namespace and -id are required\n");
+		return EXIT_USAGE;
+	}
+	if (fl->bundle)
+		snprintf(bundle, sizeof(bundle), "%s", fl->bundle);
+	else if (!getcwd(bundle, sizeof(bundle)))
+		return 1;
+	if (runc_cfg_load(&cfg, bundle, fl->ns) < 0) {
+		/* No options.json: the defaults (runc, /run/containerd/runc). */
+		memset(&cfg, 0, sizeof(cfg));
+		strcpy(cfg.binary, "runc");
+		strcpy(cfg.root, RUNC_DEFAULT_ROOT);
+		snprintf(cfg.ns, sizeof(cfg.ns), "%s", fl->ns);
+		snprintf(cfg.bundle, sizeof(cfg.bundle), "%s", bundle);
+	}
+	const char *args[] = { "delete", "--force", fl->id, NULL };
+	e = runc_run_sync(&job, &cfg, args);
+	runc_job_release(&job);
+	if (e != 0 && !strstr(job.err, "does not exist") && !strstr(job.err, "not exist"))
+		fprintf(stderr, "warning: runc delete %s: %s\n", fl->id, e < 0 ? strerror(-e) : job.err);
+	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) == 0 && (e = mount_unmount_all(path)) < 0)
+		fprintf(stderr, "warning: unmount %s: %s\n", path, strerror(-e));
+	if (sys_fmt(path, sizeof(path), "%s/init.pid", bundle) == 0 &&
+	    sys_read_file(path, buf, sizeof(buf)) > 0)
+		json_int(pb_str_of(buf, strlen(buf)), &pid);
+
+	uint8_t out[64];
+	struct pb_w w = pb_w_init(out, sizeof(out));
+	struct tk_delete_resp r = { .pid = (uint32_t)pid, .exit_status = 128 + SIGKILL };
+	sys_now(&r.exited_at.seconds, &r.exited_at.nanos);
+	tk_delete_resp_encode(&w, &r);
+	if (w.err || sys_write_all(1, out, w.len) < 0)
+		return 1;
+	return 0;
+}
+
+/* --- serve ------------------------------------------------------------------------------- */
+
+static void on_signal(int signo)
+{
+	if (signo == SIGTERM || signo == SIGINT)
+		svc_shutdown();
+	else if (signo == SIGUSR1)
+		log_info("SIGUSR1: %zu containers, %zu connections, %zu events queued",
+			 svc_container_count(), conn_count(), pub_queued());
+}
+
+static int serve(const struct shim_flags *fl)
+{
+	char addr[256], sockpath[256] = "";
+	int lfd = 3, e;
+
+	if (!fl->ns || !*fl->ns) {
+		fprintf(stderr, "shim: -namespace is required\n");
+		return EXIT_USAGE;
+	}
+	/* Logs go to the bundle's log FIFO, which containerd holds open for reading. */
+	int logfd = sys_open("log", O_WRONLY | O_NONBLOCK, 0);
+	log_set_fd(logfd >= 0 ? logfd : -1, fl->debug);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	if (fl->socket) {
+		int created = bind_socket(fl->socket, &lfd);
+		if (created != 0) {
+			fprintf(stderr, "shim: cannot listen on %s\n", fl->socket);
+			return 1;
+		}
+		snprintf(sockpath, sizeof(sockpath), "%s", fl->socket);
+	} else if (sys_read_file("address", addr, sizeof(addr)) > 0 && address_path(addr)) {
+		snprintf(sockpath, sizeof(sockpath), "%s", address_path(addr));
+	}
+	struct svc_config sc = { .ns = fl->ns, .id = fl->id ? fl->id : "", .socket_path = sockpath };
+	if ((e = loop_init()) < 0 || (e = reap_init(on_signal)) < 0 ||
+	    (e = pub_init(getenv("TTRPC_ADDRESS"), fl->ns)) < 0 || (e = svc_init(&sc)) < 0 ||
+	    (e = conn_listen(lfd, svc_dispatch)) < 0) {
+		log_error("cannot start the server: %s", strerror(-e));
+		return EXIT_SYSTEM;
+	}
+	log_info("shimbox %s serving namespace %s (pid %d)", shimbox_version, fl->ns, (int)getpid());
+	loop_run();
+	if (sockpath[0])
+		unlink(sockpath);
+	log_info("exiting");
+	return 0;
+}
 
 int shim_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "shim: not implemented yet\n");
-	return 1;
+	struct shim_flags fl;
+	int r = parse_flags(argc, argv, &fl);
+	if (r == -2)
+		return 0;
+	if (r < 0)
+		return EXIT_USAGE;
+	if (fl.version) {
+		printf("%s:\n  Version:  shimbox %s\n  Revision: %s\n", argc ? argv[0] : "shim",
+		       shimbox_version, shimbox_version);
+		return 0;
+	}
+	if (!fl.action)
+		return serve(&fl);
+	if (strcmp(fl.action, "start") == 0)
+		return do_start(&fl, argv[0]);
+	if (strcmp(fl.action, "delete") == 0)
+		return do_delete(&fl);
+	fprintf(stderr, "shim: unknown action '%s' (start, delete, or none to serve)\n", fl.action);
+	return EXIT_USAGE;
 }

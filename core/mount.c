@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* Mount option strings to MS_* flags, and peeling every mount stacked on a target. */
+#include "mount.h"
+
+#include "sys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+
+struct mopt {
+	const char *name;
+	int clear;
+	unsigned long flag;
+};
+
+static const struct mopt mopts[] = {
+	{ "async", 1, MS_SYNCHRONOUS },	 { "atime", 1, MS_NOATIME },
+	{ "bind", 0, MS_BIND },		 { "defaults", 0, 0 },
+	{ "dev", 1, MS_NODEV },		 { "diratime", 1, MS_NODIRATIME },
+	{ "dirsync", 0, MS_DIRSYNC },	 { "exec", 1, MS_NOEXEC },
+	{ "mand", 0, MS_MANDLOCK },	 { "noatime", 0, MS_NOATIME },
+	{ "nodev", 0, MS_NODEV },	 { "nodiratime", 0, MS_NODIRATIME },
+	{ "noexec", 0, MS_NOEXEC },	 { "nomand", 1, MS_MANDLOCK },
+	{ "norelatime", 1, MS_RELATIME }, { "nostrictatime", 1, MS_STRICTATIME },
+	{ "nosuid", 0, MS_NOSUID },	 { "rbind", 0, MS_BIND | MS_REC },
+	{ "relatime", 0, MS_RELATIME },	 { "remount", 0, MS_REMOUNT },
+	{ "ro", 0, MS_RDONLY },		 { "rw", 1, MS_RDONLY },
+	{ "strictatime", 0, MS_STRICTATIME }, { "suid", 1, MS_NOSUID },
+	{ "sync", 0, MS_SYNCHRONOUS },
+};
+
+int mount_one(const struct tk_mount *m, const char *target, char *err, size_t errcap)
+{
+	char type[64], source[4096], data[4096];
+	unsigned long flags = 0;
+	size_t dlen = 0;
+	struct pb_r it = pb_r_of(m->raw);
+	struct pb_str opt;
+	int r;
+
+	if (m->type.n >= sizeof(type) || m->source.n >= sizeof(source)) {
+		snprintf(err, errcap, "mount type or source too long");
+		return -ENAMETOOLONG;
+	}
+	memcpy(type, m->type.p, m->type.n);
+	type[m->type.n] = 0;
+	memcpy(source, m->source.p, m->source.n);
+	source[m->source.n] = 0;
+	data[0] = 0;
+	while ((r = pb_repeated_next(&it, 4, &opt)) > 0) {
+		const struct mopt *found = NULL;
+		for (size_t i = 0; i < ARRAY_LEN(mopts); i++)
+			if (pb_str_eq(opt, mopts[i].name))
+				found = &mopts[i];
+		if (found) {
+			flags = found->clear ? flags & ~found->flag : flags | found->flag;
+			continue;
+		}
+		if (dlen + opt.n + 2 > sizeof(data)) {
+			snprintf(err, errcap, "mount options of %s exceed a page", source);
+			return -E2BIG;
+		}
+		if (dlen)
+			data[dlen++] = ',';
+		memcpy(data + dlen, opt.p, opt.n);
+		dlen += opt.n;
+		data[dlen] = 0;
+	}
+	if (r < 0) {
+		snprintf(err, errcap, "malformed mount options");
+		return -EINVAL;
+	}
+	if (mount(source, target, type, flags, dlen ? data : NULL) < 0) {
+		int e = errno;
+		snprintf(err, errcap, "mount %s:%s [%s]: %s", type, source, data, strerror(e));
+		return -e;
+	}
+	/* A read-only bind needs a second, remounting call to become read-only. */
+	if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
+	    mount("", target, "", flags | MS_REMOUNT, NULL) < 0) {
+		int e = errno;
+		snprintf(err, errcap, "remount %s read-only: %s", target, strerror(e));
+		umount2(target, MNT_DETACH);
+		return -e;
+	}
+	return 0;
+}
+
+int mount_unmount_all(const char *target)
+{
+	for (int tries = 0;; ) {
+		if (umount2(target, 0) == 0)
+			continue;
+		if (errno == EINVAL || errno == ENOENT)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EBUSY)
+			return -errno;
+		if (++tries >= 50) {
+			/* Still busy after 2.5 s: detach so the bundle can be removed. */
+			return umount2(target, MNT_DETACH) == 0 ? 0 : -errno;
+		}
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/* Ordered, retried event delivery over ttrpc Events.Forward. */
+#include "publish.h"
+
+#include "log.h"
+#include "loop.h"
+#include "sys.h"
+#include "wire/events.h"
+#include "wire/ttrpc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define PUB_QUEUE_MAX 4096
+#define PUB_TIMEOUT_MS 5000
+#define PUB_BACKOFF_MIN_MS 100
+#define PUB_BACKOFF_MAX_MS 2000
+
+/* A queued event: the encoded ForwardRequest payload. */
+struct pub_item {
+	struct pub_item *next;
+	char topic[64];
+	size_t len;
+	uint8_t data[];
+};
+
+static char pub_path[108];
+static char pub_ns[80];
+static struct pub_item *head, *tail;
+static size_t queued;
+static uint64_t sent_total, dropped_total;
+
+static struct loop_watch sock = { .fd = -1 };
+static struct loop_timer retry_timer, deadline_timer;
+static uint32_t next_stream = 1;
+static uint32_t inflight_stream; /* 0: nothing in flight */
+static uint8_t *out;             /* the frame being written */
+static size_t out_len, out_off;
+static uint8_t in_hdr[TT_HDR_LEN];
+static size_t in_hdr_got;
+static uint8_t *in_body;
+static size_t in_len, in_got;
+static unsigned backoff_ms;
+static int busy_retry; /* a retry is scheduled */
+
+static void pub_kick(void);
+
+static void pub_disconnect(void)
+{
+	loop_del(&sock);
+	sys_closep(&sock.fd);
+	free(out);
+	out = NULL;
+	free(in_body);
+	in_body = NULL;
+	in_hdr_got = 0;
+	inflight_stream = 0;
+	loop_timer_cancel(&deadline_timer);
+}
+
+static void pub_retry_later(const char *why)
+{
+	pub_disconnect();
+	backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
+	if (backoff_ms > PUB_BACKOFF_MAX_MS)
+		backoff_ms = PUB_BACKOFF_MAX_MS;
+	log_warn("publish %s: %s; retrying in %u ms (%zu queued)", head ? head->topic : "?", why,
+		 backoff_ms, queued);
+	busy_retry = 1;
+	loop_timer_arm(&retry_timer, backoff_ms);
+}
+
+static void pub_pop(void)
+{
+	struct pub_item *it = head;
+	head = it->next;
+	if (!head)
+		tail = NULL;
+	queued--;
+	free(it);
+}
+
+static void on_response(void)
+{
+	struct tt_resp resp;
+	int e = tt_resp_decode(in_body, in_len, &resp);
+	free(in_body);
+	in_body = NULL;
+	in_hdr_got = 0;
+	inflight_stream = 0;
+	loop_timer_cancel(&deadline_timer);
+	if (e < 0) {
+		pub_retry_later("malformed response");
+		return;
+	}
+	if (resp.code == TT_OK) {
+		sent_total++;
+		backoff_ms = 0;
+		pub_pop();
+	} else if (resp.code == TT_INVALID_ARGUMENT || resp.code == TT_UNIMPLEMENTED) {
+		/* containerd will refuse this event every time: retrying would block the queue. */
+		log_error("publish %s refused by containerd (code %d): %.*s; dropped", head->topic,
+			  resp.code, (int)resp.message.n, (const char *)resp.message.p);
+		dropped_total++;
+		pub_pop();
+	} else {
+		pub_retry_later("containerd returned an error");
+		return;
+	}
+	pub_kick();
+}
+
+static void on_sock(struct loop_watch *w, uint32_t events)
+{
+	(void)w;
+	if (out && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		while (out_off < out_len) {
+			ssize_t r = send(sock.fd, out + out_off, out_len - out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && errno == EAGAIN)
+				return;
+			if (r < 0) {
+				pub_retry_later(strerror(errno));
+				return;
+			}
+			out_off += (size_t)r;
+		}
+		free(out);
+		out = NULL;
+		if (loop_set(&sock, EPOLLIN | EPOLLRDHUP) < 0) {
+			pub_retry_later("epoll");
+			return;
+		}
+	}
+	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		ssize_t r;
+		if (in_hdr_got < TT_HDR_LEN) {
+			r = recv(sock.fd, in_hdr + in_hdr_got, TT_HDR_LEN - in_hdr_got, MSG_DONTWAIT);
+		} else {
+			r = recv(sock.fd, in_body + in_got, in_len - in_got, MSG_DONTWAIT);
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			pub_retry_later(r == 0 ? "connection closed" : strerror(errno));
+			return;
+		}
+		if (in_hdr_got < TT_HDR_LEN) {
+			in_hdr_got += (size_t)r;
+			if (in_hdr_got < TT_HDR_LEN)
+				continue;
+			struct tt_hdr h;
+			tt_hdr_decode(in_hdr, &h);
+			if (h.len > TT_MAX_MSG || h.type != TT_RESPONSE || h.stream != inflight_stream) {
+				pub_retry_later("unexpected frame from containerd");
+				return;
+			}
+			in_len = h.len;
+			in_got = 0;
+			in_body = malloc(in_len ? in_len : 1);
+			if (!in_body) {
+				pub_retry_later("out of memory");
+				return;
+			}
+		} else {
+			in_got += (size_t)r;
+		}
+		if (in_hdr_got == TT_HDR_LEN && in_got == in_len) {
+			on_response();
+			return;
+		}
+	}
+}
+
+static int pub_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	memcpy(sa.sun_path, pub_path, strlen(pub_path) + 1);
+	sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sock.fd < 0)
+		return -errno;
+	sock.fn = on_sock;
+	sock.events = 0;
+	if (connect(sock.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
+	    errno != EAGAIN) {
+		int e = -errno;
+		sys_closep(&sock.fd);
+		return e;
+	}
+	next_stream = 1;
+	return 0;
+}
+
+/* Sends the head of the queue if nothing is in flight. */
+static void pub_kick(void)
+{
+	if (!head || inflight_stream || busy_retry || !pub_path[0])
+		return;
+	if (sock.fd < 0) {
+		int e = pub_connect();
+		if (e < 0) {
+			pub_retry_later(strerror(-e));
+			return;
+		}
+	}
+	struct tt_kv meta = { "containerd-namespace-ttrpc", pub_ns };
+	size_t cap = TT_HDR_LEN + head->len + 256;
+	out = malloc(cap);
+	if (!out) {
+		pub_retry_later("out of memory");
+		return;
+	}
+	struct pb_w w = pb_w_init(out + TT_HDR_LEN, cap - TT_HDR_LEN);
+	tt_req_encode(&w, EV_SERVICE, EV_METHOD, head->data, head->len,
+		      (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
+	inflight_stream = next_stream;
+	next_stream += 2;
+	struct tt_hdr h = { (uint32_t)w.len, inflight_stream, TT_REQUEST, 0 };
+	tt_hdr_encode(out, &h);
+	out_len = TT_HDR_LEN + w.len;
+	out_off = 0;
+	if (w.err || loop_set(&sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
+		pub_retry_later("cannot frame the event");
+		return;
+	}
+	loop_timer_arm(&deadline_timer, PUB_TIMEOUT_MS);
+}
+
+static void on_retry(struct loop_timer *t)
+{
+	(void)t;
+	busy_retry = 0;
+	pub_kick();
+}
+
+static void on_deadline(struct loop_timer *t)
+{
+	(void)t;
+	pub_retry_later("no reply within 5 s");
+}
+
+int pub_init(const char *address, const char *ns)
+{
+	retry_timer.fn = on_retry;
+	deadline_timer.fn = on_deadline;
+	if (sys_fmt(pub_ns, sizeof(pub_ns), "%s", ns) < 0)
+		return -ENAMETOOLONG;
+	if (!address || !*address)
+		return 0;
+	if (strncmp(address, "unix://", 7) == 0)
+		address += 7;
+	return sys_fmt(pub_path, sizeof(pub_path), "%s", address) < 0 ? -ENAMETOOLONG : 0;
+}
+
+void pub_event(const char *topic, const char *type_url, const void *event, size_t n)
+{
+	struct ev_envelope env;
+	if (queued >= PUB_QUEUE_MAX) {
+		dropped_total++;
+		log_error("event queue full (%d): dropping %s", PUB_QUEUE_MAX, topic);
+		return;
+	}
+	size_t cap = n + strlen(topic) + strlen(type_url) + strlen(pub_ns) + 64;
+	struct pub_item *it = malloc(sizeof(*it) + cap);
+	if (!it) {
+		dropped_total++;
+		log_error("out of memory: dropping event %s", topic);
+		return;
+	}
+	memset(&env, 0, sizeof(env));
+	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
+	env.ns = pb_str_of(pub_ns, strlen(pub_ns));
+	env.topic = pb_str_of(topic, strlen(topic));
+	env.event.type_url = pb_str_of(type_url, strlen(type_url));
+	env.event.value.p = event;
+	env.event.value.n = n;
+	struct pb_w w = pb_w_init(it->data, cap);
+	ev_forward_req_encode(&w, &env);
+	if (w.err) {
+		free(it);
+		dropped_total++;
+		log_error("cannot encode event %s", topic);
+		return;
+	}
+	it->len = w.len;
+	it->next = NULL;
+	snprintf(it->topic, sizeof(it->topic), "%s", topic);
+	if (tail)
+		tail->next = it;
+	else
+		head = it;
+	tail = it;
+	queued++;
+	log_debug("event %s queued (%zu)", topic, queued);
+	if (!pub_path[0]) {
+		pub_pop(); /* no containerd to tell: nothing to keep */
+		return;
+	}
+	pub_kick();
+}
+
+size_t pub_queued(void)
+{
+	return queued;
+}
+
+void pub_stats(uint64_t *sent, uint64_t *dropped)
+{
+	*sent = sent_total;
+	*dropped = dropped_total;
+}

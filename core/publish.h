@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event publisher (DESIGN.md decision 4): one ordered queue and one ttrpc client connection
+ * to containerd's TTRPC_ADDRESS, one Forward in flight at a time. If containerd is away the head
+ * waits and is retried with backoff; later events never overtake it. Bounded: when full, the
+ * newest event is dropped and the log says so.
+ */
+#ifndef SHIMBOX_CORE_PUBLISH_H
+#define SHIMBOX_CORE_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* address may start with "unix://"; NULL or empty disables publishing (events are logged). */
+int pub_init(const char *address, const char *ns) __attribute__((warn_unused_result));
+/* Queues an event: type_url is the bare name ("containerd.events.TaskExit"). */
+void pub_event(const char *topic, const char *type_url, const void *event, size_t n);
+size_t pub_queued(void);
+/* Total events delivered, dropped (queue full or refused by containerd). */
+void pub_stats(uint64_t *sent, uint64_t *dropped);
+
+#endif

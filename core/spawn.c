@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* fork+exec with a clean child: mask, dispositions, fds, PDEATHSIG; exec errno over a pipe. */
+#include "spawn.h"
+
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static void child(const struct spawn_opts *o, int errpipe)
+{
+	int fds[4], err, devnull = -1;
+	sigset_t none;
+
+	sigemptyset(&none);
+	for (int s = 1; s < 65; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (o->pdeathsig)
+		prctl(PR_SET_PDEATHSIG, o->pdeathsig);
+	if (o->new_session)
+		setsid();
+	/* Move every source above 10 first so that the dup2s below cannot clobber each other. */
+	for (int i = 0; i < 4; i++) {
+		int src = i < 3 ? o->fds[i] : o->fd3;
+		if (src < 0 && i < 3) {
+			if (devnull < 0)
+				devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+			src = devnull;
+		}
+		fds[i] = src < 0 ? -1 : fcntl(src, F_DUPFD_CLOEXEC, 10);
+		if (src >= 0 && fds[i] < 0)
+			goto fail;
+	}
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+			goto fail;
+	if (o->unset_env)
+		unsetenv(o->unset_env);
+	execvp(o->path ? o->path : o->argv[0], (char *const *)o->argv);
+fail:
+	err = errno;
+	if (write(errpipe, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t spawn(const struct spawn_opts *o)
+{
+	int p[2], err = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		sys_close(p[0]);
+		sys_close(p[1]);
+		return -err;
+	}
+	if (pid == 0)
+		child(o, p[1]);
+	sys_close(p[1]);
+	/* Returns at exec (EOF) or with the child's errno; the exec itself is quick. */
+	ssize_t r = sys_read(p[0], &err, sizeof(err));
+	sys_close(p[0]);
+	if (r == sizeof(err)) {
+		/* The child has exited; the reaper collects it as an unclaimed exit. */
+		return -err;
+	}
+	return pid;
+}
