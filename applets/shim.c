@@ -67,6 +67,7 @@ static int usage(FILE *f)
 		"  -socket PATH       serve on PATH instead of fd 3\n"
 		"  -debug             debug logging\n"
 		"  -v                 print the version\n"
+		"  -info              print a containerd.types.RuntimeInfo (options Any on stdin)\n"
 		"start: start or join a shim server and print its address.\n"
 		"delete: clean up after a container; prints a DeleteResponse.\n"
 		"no action: serve the Task API (as started by 'start').\n");
@@ -405,8 +406,7 @@ static void on_signal(int signo)
 	if (signo == SIGTERM || signo == SIGINT)
 		svc_shutdown();
 	else if (signo == SIGUSR1)
-		log_info("SIGUSR1: %zu containers, %zu connections, %zu events queued",
-			 svc_container_count(), conn_count(), pub_queued());
+		svc_dump_to_log();
 }
 
 static int serve(const struct shim_flags *fl)
@@ -433,7 +433,8 @@ static int serve(const struct shim_flags *fl)
 	} else if (sys_read_file("address", addr, sizeof(addr)) > 0 && address_path(addr)) {
 		snprintf(sockpath, sizeof(sockpath), "%s", address_path(addr));
 	}
-	struct svc_config sc = { .ns = fl->ns, .id = fl->id ? fl->id : "", .socket_path = sockpath };
+	struct svc_config sc = { .ns = fl->ns, .id = fl->id ? fl->id : "", .socket_path = sockpath,
+				.version = shimbox_version };
 	if ((e = loop_init()) < 0 || (e = reap_init(on_signal)) < 0 ||
 	    (e = pub_init(getenv("TTRPC_ADDRESS"), fl->ns)) < 0 || (e = svc_init(&sc)) < 0 ||
 	    (e = conn_listen(lfd, svc_dispatch)) < 0) {
@@ -445,6 +446,31 @@ static int serve(const struct shim_flags *fl)
 	if (sockpath[0])
 		unlink(sockpath);
 	log_info("exiting");
+	return 0;
+}
+
+/*
+ * -info (containerd 2.x): the options Any on stdin, a containerd.types.RuntimeInfo on stdout
+ * {name=1, version=2 {version=1, revision=2}, options=3 Any}. Runtime features are not reported.
+ */
+static int print_info(const char *argv0)
+{
+	static uint8_t in[1 << 16], out[(1 << 16) + 512];
+	struct tk_any opts;
+	size_t n = read_stdin(in, sizeof(in));
+	const char *name = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	struct pb_w w = pb_w_init(out, sizeof(out));
+	pb_put_cstr(&w, 1, name);
+	size_t m = pb_begin(&w, 2);
+	pb_put_cstr(&w, 1, shimbox_version);
+	pb_put_cstr(&w, 2, shimbox_version);
+	pb_end(&w, m);
+	if (n && tk_any_decode(in, n, &opts) == 0 && opts.type_url.n)
+		tk_any_put(&w, 3, &opts);
+	if (w.err || sys_write_all(1, out, w.len) < 0) {
+		fprintf(stderr, "shim -info: cannot write the runtime info\n");
+		return 1;
+	}
 	return 0;
 }
 
@@ -461,6 +487,8 @@ int shim_main(int argc, char **argv)
 		       shimbox_version, shimbox_version);
 		return 0;
 	}
+	if (fl.info)
+		return print_info(argc ? argv[0] : "shim");
 	if (!fl.action)
 		return serve(&fl);
 	if (strcmp(fl.action, "start") == 0)

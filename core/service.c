@@ -19,7 +19,13 @@
 #include "wire/options.h"
 #include "wire/task.h"
 
+#include "cgroup.h"
+#include "console.h"
+
+#include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +35,13 @@
 
 #define SVC_V2 "containerd.task.v2.Task"
 #define SVC_V3 "containerd.task.v3.Task"
+#define SVC_SHIMBOX "shimbox.v1.Shim"
 #define ID_MAX 128
 #define PATH_LEN 1024
 #define IO_DRAIN_MS 2000
 #define SHUTDOWN_DRAIN_MS 5000
 
-enum proc_state { P_CREATING, P_CREATED, P_RUNNING, P_STOPPED };
+enum proc_state { P_CREATING, P_CREATED, P_RUNNING, P_PAUSING, P_PAUSED, P_STOPPED };
 
 struct waiter {
 	struct waiter *next;
@@ -43,48 +50,64 @@ struct waiter {
 
 struct container;
 
+/* A process: the container's init (exec_id empty) or an exec. */
 struct proc {
+	struct proc *next; /* execs of the container */
 	struct container *c;
+	char exec_id[ID_MAX];
 	pid_t pid;
 	enum proc_state state;
-	int starting;        /* a Start is in flight: its exit is published after TaskStart */
-	int exit_deferred;   /* the exit arrived while starting */
+	int starting;      /* a Start is in flight: its exit is published after TaskStart */
+	int exit_deferred; /* the exit arrived while starting */
+	int exited;        /* the reaper reported it (state may still show running) */
 	int exit_status;
 	struct tk_timestamp exited_at;
 	int terminal;
 	char stdin_path[PATH_LEN], stdout_path[PATH_LEN], stderr_path[PATH_LEN];
 	struct pio io;
+	struct console_sock console;
 	struct waiter *waiters;
+	char *spec; /* exec: the JSON Process with terminal forced */
+	size_t spec_len;
 };
 
 struct container {
 	struct container *next;
-	int refs;    /* the list's, plus one per op in flight */
+	int refs;    /* the list's, plus one per op in flight and per pid watched */
 	int listed;
 	int deleting;
+	int init_exit_held; /* init exited; its exit waits for the execs' exits */
+	uint64_t created_ms;
 	char id[ID_MAX];
 	char rootfs[PATH_LEN];
 	int rootfs_mounted;
+	int no_pivot, no_keyring;
 	struct runc_cfg cfg;
 	struct proc init;
+	struct proc *execs;
+	struct cg *cg;
 };
 
-/* An operation waiting for a runtime child (and sometimes for stdio to drain first). */
+/* An operation waiting for a runtime child (and sometimes for stdio or a logger first). */
 struct op {
 	struct runc_job job; /* first: the job callback finds the op */
 	struct call call;
 	struct container *c;
+	struct proc *p;
 	void (*finish)(struct op *op);
 	struct loop_timer timer;
 	uint8_t *req; /* a copy of the request payload where the finish needs it */
 	size_t req_len;
+	char path[PATH_LEN + 64]; /* a file to remove when done */
+	char pidfile[PATH_LEN + 64];
+	const char *what; /* the runtime command, for messages */
 };
 
 static struct svc_config svc;
 static struct container *containers;
 static size_t ncontainers;
 static int shutting_down;
-static uint64_t shutdown_deadline;
+static uint64_t shutdown_deadline, started_ms;
 static struct loop_timer shutdown_timer;
 
 static struct tk_timestamp ts_unset(void)
@@ -115,48 +138,116 @@ static struct container *find(struct pb_str id)
 	return NULL;
 }
 
+static struct proc *find_exec(struct container *c, struct pb_str exec_id)
+{
+	for (struct proc *p = c->execs; p; p = p->next)
+		if (pb_str_eq(exec_id, p->exec_id))
+			return p;
+	return NULL;
+}
+
+static void proc_init(struct proc *p, struct container *c)
+{
+	p->c = c;
+	p->state = P_CREATING;
+	p->exited_at = ts_unset();
+	pio_init(&p->io);
+	console_sock_init(&p->console);
+}
+
+static void proc_release(struct proc *p)
+{
+	pio_destroy(&p->io);
+	console_sock_close(&p->console);
+	free(p->spec);
+	p->spec = NULL;
+}
+
 static void container_unref(struct container *c)
 {
 	if (--c->refs > 0)
 		return;
-	pio_destroy(&c->init.io);
+	while (c->execs) {
+		struct proc *p = c->execs;
+		c->execs = p->next;
+		proc_release(p);
+		free(p);
+	}
+	proc_release(&c->init);
+	if (c->cg)
+		cg_close(c->cg);
 	free(c);
+}
+
+static int proc_live(const struct proc *p)
+{
+	return p->pid > 0 && !p->exited;
 }
 
 static void container_unlist(struct container *c)
 {
 	if (!c->listed)
 		return;
-	for (struct container **p = &containers; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
+	for (struct container **pp = &containers; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
 			break;
 		}
 	}
 	c->listed = 0;
 	ncontainers--;
 	/* A never-started init deleted before it exited: its exit is no longer ours to report. */
-	if (c->init.pid > 0 && c->init.state != P_STOPPED && !c->init.exit_deferred) {
+	if (proc_live(&c->init)) {
 		reap_unwatch(c->init.pid);
 		container_unref(c); /* the reaper's reference */
 	}
 	container_unref(c);
+	if (ncontainers == 0 && shutting_down == 0)
+		log_info("no container left");
 }
 
 /* --- events ------------------------------------------------------------------------------ */
 
 #define EVENT_BUF 8192
 
+static void publish_id_event(const char *topic, const char *type, const char *id)
+{
+	uint8_t buf[256];
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	struct ev_task_id ev = { cs(id) };
+	ev_task_id_encode(&w, &ev);
+	if (!w.err)
+		pub_event(topic, type, buf, w.len);
+}
+
+static void publish_exec_event(const char *topic, const char *type, const struct proc *p)
+{
+	uint8_t buf[512];
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	struct ev_task_exec ev = { cs(p->c->id), cs(p->exec_id), (uint32_t)p->pid };
+	ev_task_exec_encode(&w, &ev);
+	if (!w.err)
+		pub_event(topic, type, buf, w.len);
+}
+
 static void publish_exit(struct proc *p)
 {
 	uint8_t buf[EVENT_BUF];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
-	struct ev_task_exit ev = { .container_id = cs(p->c->id), .id = cs(p->c->id),
+	struct ev_task_exit ev = { .container_id = cs(p->c->id),
+				   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
 				   .pid = (uint32_t)p->pid, .exit_status = (uint32_t)p->exit_status,
 				   .exited_at = p->exited_at };
 	ev_task_exit_encode(&w, &ev);
 	if (!w.err)
 		pub_event("/tasks/exit", "containerd.events.TaskExit", buf, w.len);
+}
+
+static void on_oom(void *ctx)
+{
+	struct container *c = ctx;
+	log_info("container %s: OOM", c->id);
+	publish_id_event("/tasks/oom", "containerd.events.TaskOOM", c->id);
 }
 
 static void release_waiters(struct proc *p)
@@ -182,34 +273,95 @@ static void proc_exit_visible(struct proc *p)
 	release_waiters(p);
 }
 
-static void on_init_exit(void *ctx, const struct reap_exit *e)
+static int execs_live(const struct container *c)
+{
+	for (const struct proc *p = c->execs; p; p = p->next)
+		if (proc_live(p) || p->exit_deferred)
+			return 1;
+	return 0;
+}
+
+static void init_exit_visible(struct container *c)
+{
+	/* An OOM kill is reported before the exit it caused. */
+	if (c->cg)
+		cg_oom_poll(c->cg);
+	proc_exit_visible(&c->init);
+}
+
+/* Publishes an exit in the order of PROTOCOL.md 4.2: an init's exit is the container's last. */
+static void proc_exit_publish(struct proc *p)
+{
+	struct container *c = p->c;
+	if (p != &c->init) {
+		proc_exit_visible(p);
+		if (c->init_exit_held && !execs_live(c)) {
+			c->init_exit_held = 0;
+			init_exit_visible(c);
+		}
+		return;
+	}
+	/* Execs die with a private pid namespace anyway; with a shared one they must be stopped. */
+	for (struct proc *e = c->execs; e; e = e->next)
+		if (proc_live(e))
+			kill(e->pid, SIGKILL);
+	if (execs_live(c)) {
+		c->init_exit_held = 1;
+		return;
+	}
+	init_exit_visible(c);
+}
+
+static void on_proc_exit(void *ctx, const struct reap_exit *e)
 {
 	struct proc *p = ctx;
+	struct container *c = p->c;
+	p->exited = 1;
 	p->exit_status = e->status;
 	p->exited_at.seconds = e->at_s;
 	p->exited_at.nanos = e->at_ns;
-	log_debug("container %s init %d exited with %d", p->c->id, (int)e->pid, e->status);
+	log_debug("container %s process %s (%d) exited with %d", c->id,
+		  p->exec_id[0] ? p->exec_id : "init", (int)e->pid, e->status);
 	if (p->starting) {
 		p->exit_deferred = 1;
-		return;
+		return; /* the reaper's reference passes to the start in flight */
 	}
-	proc_exit_visible(p);
-	container_unref(p->c); /* the reaper's reference */
+	proc_exit_publish(p);
+	container_unref(c); /* the reaper's reference */
+}
+
+/* Claims pid for p; the container stays alive until the exit is handled. */
+static int proc_watch(struct proc *p)
+{
+	p->c->refs++;
+	int e = reap_watch(p->pid, on_proc_exit, p);
+	if (e < 0)
+		p->c->refs--;
+	return e;
 }
 
 /* --- ops --------------------------------------------------------------------------------- */
 
-static void op_job_done(struct runc_job *job)
+static void op_free(struct op *op)
 {
-	struct op *op = (struct op *)job;
-	op->finish(op);
 	runc_job_release(&op->job);
+	if (op->path[0])
+		unlink(op->path);
+	loop_timer_cancel(&op->timer);
 	container_unref(op->c);
 	free(op->req);
 	free(op);
 }
 
-static struct op *op_new(struct call call, struct container *c, void (*finish)(struct op *))
+static void op_job_done(struct runc_job *job)
+{
+	struct op *op = (struct op *)job;
+	op->finish(op);
+	op_free(op);
+}
+
+static struct op *op_new(struct call call, struct container *c, struct proc *p,
+			 void (*finish)(struct op *))
 {
 	struct op *op = calloc(1, sizeof(*op));
 	if (!op) {
@@ -218,6 +370,7 @@ static struct op *op_new(struct call call, struct container *c, void (*finish)(s
 	}
 	op->call = call;
 	op->c = c;
+	op->p = p;
 	op->finish = finish;
 	op->job.done = op_job_done;
 	op->job.out_fd = op->job.err_fd = -1;
@@ -228,11 +381,10 @@ static struct op *op_new(struct call call, struct container *c, void (*finish)(s
 static void op_fail(struct op *op, int code, const char *msg)
 {
 	call_error(op->call, code, "%s", msg);
-	container_unref(op->c);
-	free(op->req);
-	free(op);
+	op_free(op);
 }
 
+/* Runs the runtime for op; on failure answers the call and frees op. */
 static int op_run(struct op *op, const char *const *args, const int *fds, const void *in,
 		  size_t inlen, int flags)
 {
@@ -248,6 +400,13 @@ static int op_run(struct op *op, const char *const *args, const int *fds, const 
 
 /* --- handlers ---------------------------------------------------------------------------- */
 
+#define DECODE(type, fn, name)                                                                    \
+	type req;                                                                                 \
+	if (fn(payload.p, payload.n, &req) < 0) {                                                 \
+		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: " name);       \
+		return;                                                                           \
+	}
+
 static void reply_empty(struct call call)
 {
 	call_reply(call, NULL, 0);
@@ -262,9 +421,85 @@ static void reply_pid(struct call call, pid_t pid)
 	call_reply(call, buf, w.len);
 }
 
+static const char *state_word(enum proc_state s)
+{
+	static const char *const words[] = { "creating", "created", "running",
+					     "pausing",	 "paused",  "stopped" };
+	return words[s];
+}
+
+/* Looks up the container of a request; answers NOT_FOUND itself when there is none. */
+static struct container *lookup(struct call call, struct pb_str id)
+{
+	struct container *c = find(id);
+	if (!c || c->init.state == P_CREATING) {
+		call_error(call, TT_NOT_FOUND, "container %.*s: container not created: not found",
+			   (int)id.n, (const char *)id.p);
+		return NULL;
+	}
+	return c;
+}
+
+/* Looks up init (empty exec_id) or an exec; answers NOT_FOUND itself. */
+static struct proc *lookup_proc(struct call call, struct pb_str id, struct pb_str exec_id)
+{
+	struct container *c = lookup(call, id);
+	if (!c)
+		return NULL;
+	if (exec_id.n == 0)
+		return &c->init;
+	struct proc *p = find_exec(c, exec_id);
+	if (!p)
+		call_error(call, TT_NOT_FOUND, "process %.*s does not exist: not found", (int)exec_id.n,
+			   (const char *)exec_id.p);
+	return p;
+}
+
+/* What State reports: an exec of a paused container is paused too. */
+static enum proc_state visible_state(const struct proc *p)
+{
+	enum proc_state is = p->c->init.state;
+	if (p != &p->c->init && p->state == P_RUNNING && (is == P_PAUSED || is == P_PAUSING))
+		return is;
+	return p->state;
+}
+
+/* Starts a process's IO after the runtime has it: the console's master, or the copiers. */
+static int proc_io_start(struct proc *p, char *err, size_t cap)
+{
+	int master = -1, e;
+	if (p->terminal) {
+		master = console_sock_recv(&p->console);
+		console_sock_close(&p->console);
+		if (master < 0) {
+			snprintf(err, cap, "no pty master from the runtime: %s", strerror(-master));
+			return master;
+		}
+	}
+	pio_close_child_ends(&p->io);
+	if ((e = pio_start(&p->io, master)) < 0) {
+		snprintf(err, cap, "start stdio copiers: %s", strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+static int read_pid_file(const char *path, pid_t *pid)
+{
+	char buf[32];
+	long long v;
+	if (sys_read_file(path, buf, sizeof(buf)) <= 0 || json_int(pb_str_of(buf, strlen(buf)), &v) < 0 ||
+	    v <= 0 || v > 0x7fffffff)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* -- Create -- */
+
 static void create_cleanup(struct container *c)
 {
-	pio_destroy(&c->init.io);
+	proc_release(&c->init);
 	if (c->rootfs_mounted) {
 		int e = mount_unmount_all(c->rootfs);
 		if (e < 0)
@@ -278,8 +513,7 @@ static void create_finish(struct op *op)
 {
 	struct container *c = op->c;
 	struct proc *p = &c->init;
-	char path[PATH_LEN + 16], buf[32];
-	long long pid = 0;
+	char path[PATH_LEN + 16], err[512];
 	struct tk_create_req req;
 
 	if (op->job.status != 0) {
@@ -288,24 +522,35 @@ static void create_finish(struct op *op)
 		return;
 	}
 	if (sys_fmt(path, sizeof(path), "%s/init.pid", c->cfg.bundle) < 0 ||
-	    sys_read_file(path, buf, sizeof(buf)) <= 0 ||
-	    json_int(pb_str_of(buf, strlen(buf)), &pid) < 0 || pid <= 0) {
+	    read_pid_file(path, &p->pid) < 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime create: cannot read %s", path);
 		create_cleanup(c);
 		return;
 	}
-	p->pid = (pid_t)pid;
 	p->state = P_CREATED;
-	c->refs++; /* held for the reaper until the exit arrives */
-	if (reap_watch(p->pid, on_init_exit, p) < 0) {
-		c->refs--;
+	if (proc_watch(p) < 0) {
+		p->pid = 0;
 		call_error(op->call, TT_RESOURCE_EXHAUSTED, "out of memory");
 		create_cleanup(c);
 		return;
 	}
-	if (pio_start(&p->io) < 0)
-		log_warn("container %s: cannot start stdio copiers", c->id);
-
+	if (proc_io_start(p, err, sizeof(err)) < 0) {
+		call_error(op->call, TT_UNKNOWN, "create %s: %s", c->id, err);
+		const char *args[] = { "delete", "--force", c->id, NULL };
+		struct runc_job j;
+		if (runc_run_sync(&j, &c->cfg, args) != 0)
+			log_warn("runc delete %s: %s", c->id, j.err);
+		runc_job_release(&j);
+		create_cleanup(c);
+		return;
+	}
+	/* Armed now, so that an OOM between create and start is not missed. */
+	if (cg_open(&c->cg, p->pid) == 0) {
+		if (cg_oom_watch(c->cg, on_oom, c) < 0)
+			log_warn("container %s: no OOM watch", c->id);
+	} else {
+		c->cg = NULL;
+	}
 	if (tk_create_req_decode(op->req, op->req_len, &req) == 0) {
 		uint8_t ebuf[EVENT_BUF];
 		struct pb_w w = pb_w_init(ebuf, sizeof(ebuf));
@@ -323,8 +568,55 @@ static void create_finish(struct op *op)
 	reply_pid(op->call, p->pid);
 }
 
-static void parse_runc_options(const struct tk_create_req *req, struct runc_cfg *cfg, int *no_pivot,
-			       int *no_keyring, int *uid, int *gid)
+/* Runs `runc create` once the stdio is ready. */
+static void create_run(struct op *op)
+{
+	struct container *c = op->c;
+	char pidfile[PATH_LEN + 16];
+	const char *args[14];
+	size_t n = 0;
+
+	if (sys_fmt(pidfile, sizeof(pidfile), "%s/init.pid", c->cfg.bundle) < 0) {
+		create_cleanup(c);
+		op_fail(op, TT_INVALID_ARGUMENT, "bundle path too long");
+		return;
+	}
+	args[n++] = "create";
+	args[n++] = "--bundle";
+	args[n++] = c->cfg.bundle;
+	args[n++] = "--pid-file";
+	args[n++] = pidfile;
+	if (c->init.terminal) {
+		args[n++] = "--console-socket";
+		args[n++] = c->init.console.path;
+	}
+	if (c->no_pivot)
+		args[n++] = "--no-pivot";
+	if (c->no_keyring)
+		args[n++] = "--no-new-keyring";
+	args[n++] = c->id;
+	args[n] = NULL;
+	c->refs++; /* keep c alive across op_run's failure path */
+	if (op_run(op, args, c->init.io.child_fds, NULL, 0, 0) < 0)
+		create_cleanup(c);
+	else
+		pio_close_child_ends(&c->init.io);
+	container_unref(c);
+}
+
+static void create_on_ready(struct pio *io, int ok)
+{
+	struct op *op = io->ctx;
+	if (!ok) {
+		create_cleanup(op->c);
+		op_fail(op, TT_UNKNOWN, "the logging binary failed to start");
+		return;
+	}
+	create_run(op);
+}
+
+static void parse_runc_options(const struct tk_create_req *req, struct container *c, int *uid,
+			       int *gid)
 {
 	struct opt_runc o;
 	if (!req->has_options || req->options.value.n == 0)
@@ -340,13 +632,13 @@ static void parse_runc_options(const struct tk_create_req *req, struct runc_cfg 
 		log_warn("ignoring undecodable runc options");
 		return;
 	}
-	if (o.binary_name.n && str_copy(cfg->binary, sizeof(cfg->binary), o.binary_name) < 0)
+	if (o.binary_name.n && str_copy(c->cfg.binary, sizeof(c->cfg.binary), o.binary_name) < 0)
 		log_warn("binary_name too long; using runc");
-	if (o.root.n && str_copy(cfg->root, sizeof(cfg->root), o.root) < 0)
+	if (o.root.n && str_copy(c->cfg.root, sizeof(c->cfg.root), o.root) < 0)
 		log_warn("root too long; using the default");
-	cfg->systemd_cgroup = o.systemd_cgroup;
-	*no_pivot = o.no_pivot_root;
-	*no_keyring = o.no_new_keyring;
+	c->cfg.systemd_cgroup = o.systemd_cgroup;
+	c->no_pivot = o.no_pivot_root;
+	c->no_keyring = o.no_new_keyring;
 	if (o.io_uid || o.io_gid) {
 		*uid = (int)o.io_uid;
 		*gid = (int)o.io_gid;
@@ -355,15 +647,11 @@ static void parse_runc_options(const struct tk_create_req *req, struct runc_cfg 
 
 static void h_create(struct call call, struct pb_str payload)
 {
-	struct tk_create_req req;
+	DECODE(struct tk_create_req, tk_create_req_decode, "CreateTaskRequest");
 	struct container *c;
 	char err[512];
-	int no_pivot = 0, no_keyring = 0, uid = -1, gid = -1, e;
+	int uid = -1, gid = -1, e;
 
-	if (tk_create_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: CreateTaskRequest");
-		return;
-	}
 	if (shutting_down) {
 		call_error(call, TT_UNAVAILABLE, "shim is shutting down");
 		return;
@@ -377,12 +665,9 @@ static void h_create(struct call call, struct pb_str payload)
 			   (const char *)req.id.p);
 		return;
 	}
-	if (req.terminal) {
-		call_error(call, TT_UNIMPLEMENTED, "terminal: not implemented in this shimbox yet");
-		return;
-	}
 	if (req.checkpoint.n) {
-		call_error(call, TT_UNIMPLEMENTED, "restore from a checkpoint: not implemented");
+		call_error(call, TT_UNIMPLEMENTED,
+			   "restore from a checkpoint: not supported by shimbox (CRIU restore)");
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -392,10 +677,9 @@ static void h_create(struct call call, struct pb_str payload)
 	}
 	c->refs = 1;
 	c->listed = 1;
-	c->init.c = c;
-	c->init.state = P_CREATING;
-	c->init.exited_at = ts_unset();
-	pio_init(&c->init.io);
+	c->created_ms = sys_mono_ms();
+	proc_init(&c->init, c);
+	c->init.terminal = req.terminal;
 	str_copy(c->id, sizeof(c->id), req.id);
 	strcpy(c->cfg.binary, "runc");
 	strcpy(c->cfg.root, RUNC_DEFAULT_ROOT);
@@ -413,7 +697,7 @@ static void h_create(struct call call, struct pb_str payload)
 	containers = c;
 	ncontainers++;
 
-	parse_runc_options(&req, &c->cfg, &no_pivot, &no_keyring, &uid, &gid);
+	parse_runc_options(&req, c, &uid, &gid);
 	if ((e = runc_cfg_save(&c->cfg)) < 0)
 		log_warn("cannot save options.json in %s: %s", c->cfg.bundle, strerror(-e));
 
@@ -436,132 +720,174 @@ static void h_create(struct call call, struct pb_str payload)
 			return;
 		}
 	}
-	if (pio_open(&c->init.io, c->init.stdin_path, c->init.stdout_path, c->init.stderr_path, uid,
-		     gid, err, sizeof(err)) < 0) {
-		call_error(call, TT_UNKNOWN, "failed to create stdio: %s", err);
+	if (req.terminal && (e = console_sock_open(&c->init.console)) < 0) {
+		call_error(call, TT_UNKNOWN, "failed to create console socket: %s", strerror(-e));
 		create_cleanup(c);
 		return;
 	}
-	struct op *op = op_new(call, c, create_finish);
+	struct op *op = op_new(call, c, &c->init, create_finish);
 	if (!op) {
 		create_cleanup(c);
 		return;
 	}
 	op->req = malloc(payload.n ? payload.n : 1);
 	if (!op->req) {
-		op_fail(op, TT_RESOURCE_EXHAUSTED, "out of memory");
 		create_cleanup(c);
+		op_fail(op, TT_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	memcpy(op->req, payload.p, payload.n);
 	op->req_len = payload.n;
 
-	char pidfile[PATH_LEN + 16];
-	const char *args[12];
-	size_t n = 0;
-	if (sys_fmt(pidfile, sizeof(pidfile), "%s/init.pid", c->cfg.bundle) < 0) {
-		op_fail(op, TT_INVALID_ARGUMENT, "bundle path too long");
+	struct pio_cfg pc = { c->init.stdin_path, c->init.stdout_path, c->init.stderr_path,
+			      req.terminal, uid, gid, c->id, svc.ns };
+	c->init.io.ctx = op;
+	c->init.io.on_ready = create_on_ready;
+	e = pio_open(&c->init.io, &pc, err, sizeof(err));
+	if (e < 0) {
 		create_cleanup(c);
+		op_fail(op, TT_UNKNOWN, err);
 		return;
 	}
-	args[n++] = "create";
-	args[n++] = "--bundle";
-	args[n++] = c->cfg.bundle;
-	args[n++] = "--pid-file";
-	args[n++] = pidfile;
-	if (no_pivot)
-		args[n++] = "--no-pivot";
-	if (no_keyring)
-		args[n++] = "--no-new-keyring";
-	args[n++] = c->id;
-	args[n] = NULL;
-	c->refs++; /* keep c alive across op_fail's unref */
-	if (op_run(op, args, c->init.io.child_fds, NULL, 0, 0) < 0) {
-		create_cleanup(c);
-		container_unref(c);
-		return;
-	}
-	container_unref(c);
-	pio_close_child_ends(&c->init.io);
+	if (e == PIO_WAIT)
+		return; /* create_on_ready continues */
+	create_run(op);
 }
+
+/* -- Start -- */
 
 static void start_finish(struct op *op)
 {
+	struct proc *p = op->p;
 	struct container *c = op->c;
-	struct proc *p = &c->init;
+	char err[512];
+	int is_init = p == &c->init;
+
 	p->starting = 0;
 	if (op->job.status != 0) {
-		call_error(op->call, TT_UNKNOWN, "OCI runtime start failed: %s", op->job.err);
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", is_init ? "start" : "exec",
+			   op->job.err);
+		if (!is_init && !p->exit_deferred) {
+			/* A failed exec is finished: its waiters return. */
+			p->exited = 1;
+			p->exit_status = 255;
+			sys_now(&p->exited_at.seconds, &p->exited_at.nanos);
+			p->state = P_STOPPED;
+			release_waiters(p);
+		}
+	} else if (!is_init && read_pid_file(op->pidfile, &p->pid) < 0) {
+		call_error(op->call, TT_UNKNOWN, "OCI runtime exec: no pid file");
 	} else {
 		uint8_t buf[512];
 		struct pb_w w = pb_w_init(buf, sizeof(buf));
-		struct ev_task_start ev = { cs(c->id), (uint32_t)p->pid };
-		p->state = P_RUNNING;
-		ev_task_start_encode(&w, &ev);
-		if (!w.err)
-			pub_event("/tasks/start", "containerd.events.TaskStart", buf, w.len);
+		if (is_init) {
+			struct ev_task_start ev = { cs(c->id), (uint32_t)p->pid };
+			ev_task_start_encode(&w, &ev);
+			if (!w.err)
+				pub_event("/tasks/start", "containerd.events.TaskStart", buf, w.len);
+			if (p->state == P_CREATED)
+				p->state = P_RUNNING;
+		} else {
+			p->state = P_RUNNING;
+			/* The exit may already be buffered: it is deferred until after ExecStarted. */
+			p->starting = 1;
+			if (proc_watch(p) < 0)
+				log_error("exec %s: cannot watch pid %d", p->exec_id, (int)p->pid);
+			p->starting = 0;
+			if (proc_io_start(p, err, sizeof(err)) < 0)
+				log_warn("exec %s: %s", p->exec_id, err);
+			publish_exec_event("/tasks/exec-started", "containerd.events.TaskExecStarted", p);
+		}
 		reply_pid(op->call, p->pid);
 	}
 	if (p->exit_deferred) {
 		p->exit_deferred = 0;
-		proc_exit_visible(p);
+		proc_exit_publish(p);
 		container_unref(c); /* the reaper's reference */
 	}
 }
 
-static const char *state_word(const struct proc *p)
+static void start_exec(struct call call, struct container *c, struct proc *p)
 {
-	switch (p->state) {
-	case P_CREATING:
-		return "creating";
-	case P_CREATED:
-		return "created";
-	case P_RUNNING:
-		return "running";
-	default:
-		return "stopped";
-	}
-}
+	char spec_path[PATH_LEN + 64], pidfile[PATH_LEN + 64], err[512];
+	const char *args[14];
+	size_t n = 0;
+	int e;
 
-/* Looks up the container of a request; answers NOT_FOUND itself when there is none. */
-static struct container *lookup(struct call call, struct pb_str id)
-{
-	struct container *c = find(id);
-	if (!c || c->init.state == P_CREATING) {
-		call_error(call, TT_NOT_FOUND, "container %.*s: container not created: not found",
-			   (int)id.n, (const char *)id.p);
-		return NULL;
+	if (c->init.state != P_RUNNING || c->init.exited) {
+		call_error(call, TT_FAILED_PRECONDITION, "container %s init process is not running",
+			   c->id);
+		return;
 	}
-	return c;
-}
-
-/* Execs arrive with the next capability; until then any exec id is unknown. */
-static int no_exec(struct call call, struct pb_str exec_id)
-{
-	if (exec_id.n == 0)
-		return 0;
-	call_error(call, TT_NOT_FOUND, "process %.*s does not exist: not found", (int)exec_id.n,
-		   (const char *)exec_id.p);
-	return 1;
+	if (sys_fmt(spec_path, sizeof(spec_path), "%s/.exec-%s.json", c->cfg.bundle, p->exec_id) < 0 ||
+	    sys_fmt(pidfile, sizeof(pidfile), "%s/%s.pid", c->cfg.bundle, p->exec_id) < 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "exec %s: path too long", p->exec_id);
+		return;
+	}
+	if ((e = sys_write_file_atomic(spec_path, p->spec, p->spec_len, 0600)) < 0) {
+		call_error(call, TT_UNKNOWN, "exec %s: write process spec: %s", p->exec_id, strerror(-e));
+		return;
+	}
+	struct pio_cfg pc = { p->stdin_path, p->stdout_path, p->stderr_path, p->terminal, -1, -1,
+			      c->id, svc.ns };
+	if (p->terminal && (e = console_sock_open(&p->console)) < 0) {
+		unlink(spec_path);
+		call_error(call, TT_UNKNOWN, "exec %s: console socket: %s", p->exec_id, strerror(-e));
+		return;
+	}
+	e = pio_open(&p->io, &pc, err, sizeof(err));
+	if (e == PIO_WAIT) { /* a logging binary for an exec: not waited for */
+		p->io.on_ready = NULL;
+		e = 0;
+	}
+	if (e < 0) {
+		unlink(spec_path);
+		console_sock_close(&p->console);
+		call_error(call, TT_UNKNOWN, "exec %s: %s", p->exec_id, err);
+		return;
+	}
+	struct op *op = op_new(call, c, p, start_finish);
+	if (!op)
+		return;
+	snprintf(op->path, sizeof(op->path), "%s", spec_path); /* removed when runc is done */
+	snprintf(op->pidfile, sizeof(op->pidfile), "%s", pidfile);
+	args[n++] = "exec";
+	args[n++] = "--process";
+	args[n++] = spec_path;
+	if (p->terminal) {
+		args[n++] = "--console-socket";
+		args[n++] = p->console.path;
+	}
+	args[n++] = "--detach";
+	args[n++] = "--pid-file";
+	args[n++] = pidfile;
+	args[n++] = c->id;
+	args[n] = NULL;
+	p->starting = 1;
+	if (op_run(op, args, p->io.child_fds, NULL, 0, 0) < 0) {
+		p->starting = 0;
+		return;
+	}
+	pio_close_child_ends(&p->io);
 }
 
 static void h_start(struct call call, struct pb_str payload)
 {
-	struct tk_proc_req req;
-	struct container *c;
-	if (tk_proc_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: StartRequest");
+	DECODE(struct tk_proc_req, tk_proc_req_decode, "StartRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
-	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
-		return;
-	struct proc *p = &c->init;
-	if (p->state != P_CREATED || p->starting || c->deleting) {
+	struct container *c = p->c;
+	if (p->state != P_CREATED || p->starting || c->deleting || p->exited) {
 		call_error(call, TT_FAILED_PRECONDITION, "cannot start a %s process",
-			   p->starting ? "starting" : state_word(p));
+			   p->starting ? "starting" : state_word(visible_state(p)));
 		return;
 	}
-	struct op *op = op_new(call, c, start_finish);
+	if (p != &c->init) {
+		start_exec(call, c, p);
+		return;
+	}
+	struct op *op = op_new(call, c, p, start_finish);
 	if (!op)
 		return;
 	const char *args[] = { "start", c->id, NULL };
@@ -570,47 +896,29 @@ static void h_start(struct call call, struct pb_str payload)
 		p->starting = 0;
 }
 
-static void fill_state(struct tk_state_resp *r, const struct container *c)
-{
-	const struct proc *p = &c->init;
-	memset(r, 0, sizeof(*r));
-	r->id = cs(c->id);
-	r->bundle = cs(c->cfg.bundle);
-	r->pid = (uint32_t)p->pid;
-	switch (p->state) {
-	case P_CREATED:
-		r->status = TK_STATUS_CREATED;
-		break;
-	case P_RUNNING:
-		r->status = TK_STATUS_RUNNING;
-		break;
-	case P_STOPPED:
-		r->status = TK_STATUS_STOPPED;
-		break;
-	default:
-		r->status = TK_STATUS_UNKNOWN;
-	}
-	r->stdin_path = cs(p->stdin_path);
-	r->stdout_path = cs(p->stdout_path);
-	r->stderr_path = cs(p->stderr_path);
-	r->terminal = p->terminal;
-	r->exit_status = (uint32_t)p->exit_status;
-	r->exited_at = p->exited_at;
-}
+/* -- State, Wait -- */
 
 static void h_state(struct call call, struct pb_str payload)
 {
-	struct tk_proc_req req;
+	DECODE(struct tk_proc_req, tk_proc_req_decode, "StateRequest");
 	struct tk_state_resp r;
-	struct container *c;
 	uint8_t buf[4 * PATH_LEN + 512];
-	if (tk_proc_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: StateRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
-	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
-		return;
-	fill_state(&r, c);
+	memset(&r, 0, sizeof(r));
+	r.id = cs(p->exec_id[0] ? p->exec_id : p->c->id);
+	r.bundle = cs(p->c->cfg.bundle);
+	r.pid = (uint32_t)p->pid;
+	static const int32_t status[] = { TK_STATUS_UNKNOWN, TK_STATUS_CREATED, TK_STATUS_RUNNING,
+					  TK_STATUS_PAUSING, TK_STATUS_PAUSED,	TK_STATUS_STOPPED };
+	r.status = status[visible_state(p)];
+	r.stdin_path = cs(p->stdin_path);
+	r.stdout_path = cs(p->stdout_path);
+	r.stderr_path = cs(p->stderr_path);
+	r.terminal = p->terminal;
+	r.exit_status = (uint32_t)p->exit_status;
+	r.exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset();
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	tk_state_resp_encode(&w, &r);
 	call_reply(call, buf, w.len);
@@ -618,15 +926,10 @@ static void h_state(struct call call, struct pb_str payload)
 
 static void h_wait(struct call call, struct pb_str payload)
 {
-	struct tk_proc_req req;
-	struct container *c;
-	if (tk_proc_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: WaitRequest");
+	DECODE(struct tk_proc_req, tk_proc_req_decode, "WaitRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
-	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
-		return;
-	struct proc *p = &c->init;
 	struct waiter *wt = malloc(sizeof(*wt));
 	if (!wt) {
 		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
@@ -638,6 +941,8 @@ static void h_wait(struct call call, struct pb_str payload)
 	if (p->state == P_STOPPED)
 		release_waiters(p);
 }
+
+/* -- Kill -- */
 
 static void kill_finish(struct op *op)
 {
@@ -656,24 +961,33 @@ static void kill_finish(struct op *op)
 
 static void h_kill(struct call call, struct pb_str payload)
 {
-	struct tk_kill_req req;
-	struct container *c;
+	DECODE(struct tk_kill_req, tk_kill_req_decode, "KillRequest");
 	char sig[16];
-	if (tk_kill_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: KillRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
-	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
-		return;
-	if (c->init.state == P_STOPPED && !req.all) {
-		call_error(call, TT_NOT_FOUND, "process already finished: not found");
-		return;
-	}
+	struct container *c = p->c;
 	if (req.signal == 0 || req.signal > 64) {
 		call_error(call, TT_INVALID_ARGUMENT, "invalid signal %u", req.signal);
 		return;
 	}
-	struct op *op = op_new(call, c, kill_finish);
+	if (p != &c->init) {
+		if (p->pid <= 0)
+			call_error(call, TT_FAILED_PRECONDITION, "process not created");
+		else if (p->exited)
+			call_error(call, TT_NOT_FOUND, "process already finished: not found");
+		else if (kill(p->pid, (int)req.signal) < 0)
+			call_error(call, errno == ESRCH ? TT_NOT_FOUND : TT_UNKNOWN, "kill %d: %s",
+				   (int)p->pid, strerror(errno));
+		else
+			reply_empty(call);
+		return;
+	}
+	if (p->exited && !req.all) {
+		call_error(call, TT_NOT_FOUND, "process already finished: not found");
+		return;
+	}
+	struct op *op = op_new(call, c, p, kill_finish);
 	if (!op)
 		return;
 	snprintf(sig, sizeof(sig), "%u", req.signal);
@@ -682,12 +996,23 @@ static void h_kill(struct call call, struct pb_str payload)
 	(void)op_run(op, args, NULL, NULL, 0, 0);
 }
 
+/* -- Delete -- */
+
+static void reply_delete(struct call call, const struct proc *p)
+{
+	uint8_t buf[64];
+	struct tk_timestamp at = p->state == P_STOPPED ? p->exited_at : ts_unset();
+	struct tk_delete_resp r = { (uint32_t)p->pid, (uint32_t)p->exit_status, at };
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	tk_delete_resp_encode(&w, &r);
+	call_reply(call, buf, w.len);
+}
+
 static void delete_done(struct op *op)
 {
 	struct container *c = op->c;
 	struct proc *p = &c->init;
 	uint8_t buf[512];
-	struct pb_w w;
 
 	if (op->job.status != 0 && !strstr(op->job.err, "does not exist")) {
 		c->deleting = 0;
@@ -701,19 +1026,15 @@ static void delete_done(struct op *op)
 			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
 		c->rootfs_mounted = 0;
 	}
-	struct tk_timestamp at = p->state == P_STOPPED ? p->exited_at : ts_unset();
 	struct ev_task_delete ev = { .container_id = cs(c->id), .pid = (uint32_t)p->pid,
-				     .exit_status = (uint32_t)p->exit_status, .exited_at = at };
-	w = pb_w_init(buf, sizeof(buf));
+				     .exit_status = (uint32_t)p->exit_status,
+				     .exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset() };
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	ev_task_delete_encode(&w, &ev);
 	if (!w.err)
 		pub_event("/tasks/delete", "containerd.events.TaskDelete", buf, w.len);
-
-	struct tk_delete_resp r = { (uint32_t)p->pid, (uint32_t)p->exit_status, at };
-	w = pb_w_init(buf, sizeof(buf));
-	tk_delete_resp_encode(&w, &r);
-	call_reply(op->call, buf, w.len);
-	/* Waiters of a never-started init that is deleted get its (zero) status now. */
+	reply_delete(op->call, p);
+	/* Waiters of a never-started init that is deleted return now. */
 	release_waiters(p);
 	container_unlist(c);
 }
@@ -723,8 +1044,8 @@ static void delete_run(struct op *op)
 	const char *args[] = { "delete", op->c->id, NULL };
 	loop_timer_cancel(&op->timer);
 	op->c->init.io.drained = NULL;
-	op->c->refs++;
 	struct container *c = op->c;
+	c->refs++;
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
 		c->deleting = 0;
 	container_unref(c);
@@ -743,26 +1064,51 @@ static void delete_on_timeout(struct loop_timer *t)
 	delete_run(op);
 }
 
-static void h_delete(struct call call, struct pb_str payload)
+static void delete_exec(struct call call, struct container *c, struct proc *p)
 {
-	struct tk_proc_req req;
-	struct container *c;
-	if (tk_proc_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: DeleteRequest");
+	char path[PATH_LEN + 64];
+	if (proc_live(p) || p->starting) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
 		return;
 	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
+	reply_delete(call, p);
+	if (sys_fmt(path, sizeof(path), "%s/%s.pid", c->cfg.bundle, p->exec_id) >= 0)
+		unlink(path);
+	release_waiters(p);
+	for (struct proc **pp = &c->execs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	proc_release(p);
+	free(p);
+}
+
+static void h_delete(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_proc_req, tk_proc_req_decode, "DeleteRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
-	struct proc *p = &c->init;
+	struct container *c = p->c;
+	if (p != &c->init) {
+		delete_exec(call, c, p);
+		return;
+	}
 	if (c->deleting) {
 		call_error(call, TT_FAILED_PRECONDITION, "container %s is being deleted", c->id);
 		return;
 	}
-	if (p->state == P_RUNNING || p->starting) {
+	if (p->state == P_PAUSED || p->state == P_PAUSING) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a paused process");
+		return;
+	}
+	if (p->state == P_RUNNING || p->starting || c->init_exit_held) {
 		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
 		return;
 	}
-	struct op *op = op_new(call, c, delete_done);
+	struct op *op = op_new(call, c, p, delete_done);
 	if (!op)
 		return;
 	c->deleting = 1;
@@ -777,6 +1123,171 @@ static void h_delete(struct call call, struct pb_str payload)
 	delete_run(op);
 }
 
+/* -- Exec -- */
+
+static void h_exec(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_exec_req, tk_exec_req_decode, "ExecProcessRequest");
+	struct container *c = lookup(call, req.id);
+	if (!c)
+		return;
+	if (req.exec_id.n == 0 || req.exec_id.n >= ID_MAX || memchr(req.exec_id.p, '/', req.exec_id.n)) {
+		call_error(call, TT_INVALID_ARGUMENT, "exec: invalid exec id");
+		return;
+	}
+	if (find_exec(c, req.exec_id)) {
+		call_error(call, TT_ALREADY_EXISTS, "id %.*s: already exists", (int)req.exec_id.n,
+			   (const char *)req.exec_id.p);
+		return;
+	}
+	if (c->init.state == P_PAUSED || c->init.state == P_PAUSING) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot exec in a paused state");
+		return;
+	}
+	if (c->init.state != P_RUNNING || c->init.exited || c->deleting) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot exec in a %s state",
+			   state_word(c->init.state));
+		return;
+	}
+	/* The spec is a JSON object: force "terminal" by appending it (the last key wins). */
+	struct pb_str spec = req.spec.value;
+	size_t end = spec.n;
+	while (end > 0 && spec.p[end - 1] != '}')
+		end--;
+	if (!req.has_spec || end == 0 || json_skip(spec) < 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "exec: the process spec is not a JSON object");
+		return;
+	}
+	struct proc *p = calloc(1, sizeof(*p));
+	char *js = malloc(spec.n + 32);
+	if (!p || !js) {
+		free(p);
+		free(js);
+		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	proc_init(p, c);
+	p->state = P_CREATED;
+	p->terminal = req.terminal;
+	str_copy(p->exec_id, sizeof(p->exec_id), req.exec_id);
+	if (str_copy(p->stdin_path, PATH_LEN, req.stdin_path) < 0 ||
+	    str_copy(p->stdout_path, PATH_LEN, req.stdout_path) < 0 ||
+	    str_copy(p->stderr_path, PATH_LEN, req.stderr_path) < 0) {
+		free(p);
+		free(js);
+		call_error(call, TT_INVALID_ARGUMENT, "exec: a path is too long");
+		return;
+	}
+	size_t k = end - 1;
+	memcpy(js, spec.p, k);
+	int has_members = 0;
+	for (size_t i = 0; i < k; i++)
+		if (spec.p[i] == '"') {
+			has_members = 1;
+			break;
+		}
+	k += (size_t)sprintf(js + k, "%s\"terminal\":%s}", has_members ? "," : "",
+			     req.terminal ? "true" : "false");
+	p->spec = js;
+	p->spec_len = k;
+	p->next = c->execs;
+	c->execs = p;
+	publish_exec_event("/tasks/exec-added", "containerd.events.TaskExecAdded", p);
+	reply_empty(call);
+}
+
+/* -- Pause, Resume -- */
+
+static void pause_finish(struct op *op)
+{
+	struct proc *p = op->p;
+	int pausing = strcmp(op->what, "pause") == 0;
+	if (op->job.status != 0) {
+		if (p->state == P_PAUSING || p->state == P_PAUSED)
+			p->state = pausing ? P_RUNNING : P_PAUSED;
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", pausing ? "pause" : "resume",
+			   op->job.err);
+		return;
+	}
+	if (p->state != P_STOPPED)
+		p->state = pausing ? P_PAUSED : P_RUNNING;
+	if (pausing)
+		publish_id_event("/tasks/paused", "containerd.events.TaskPaused", op->c->id);
+	else
+		publish_id_event("/tasks/resumed", "containerd.events.TaskResumed", op->c->id);
+	reply_empty(op->call);
+}
+
+static void pause_resume(struct call call, struct pb_str payload, int pause)
+{
+	DECODE(struct tk_id_req, tk_id_req_decode, "PauseRequest");
+	struct container *c = lookup(call, req.id);
+	if (!c)
+		return;
+	struct proc *p = &c->init;
+	if (pause && p->state != P_RUNNING) {
+		call_error(call, TT_FAILED_PRECONDITION, p->state == P_PAUSED ? "cannot pause a paused container"
+						: "cannot pause task in %s state", state_word(p->state));
+		return;
+	}
+	if (!pause && p->state != P_PAUSED) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot resume a %s process", state_word(p->state));
+		return;
+	}
+	struct op *op = op_new(call, c, p, pause_finish);
+	if (!op)
+		return;
+	op->what = pause ? "pause" : "resume";
+	const char *args[] = { op->what, c->id, NULL };
+	enum proc_state before = p->state;
+	if (pause)
+		p->state = P_PAUSING;
+	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
+		p->state = before;
+}
+
+static void h_pause(struct call call, struct pb_str payload)
+{
+	pause_resume(call, payload, 1);
+}
+
+static void h_resume(struct call call, struct pb_str payload)
+{
+	pause_resume(call, payload, 0);
+}
+
+/* -- Update, Pids, Stats, Checkpoint -- */
+
+static void simple_finish(struct op *op)
+{
+	if (op->job.status != 0)
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", op->what, op->job.err);
+	else
+		reply_empty(op->call);
+}
+
+static void h_update(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_update_req, tk_update_req_decode, "UpdateTaskRequest");
+	struct container *c = lookup(call, req.id);
+	if (!c)
+		return;
+	if (c->init.state == P_STOPPED || c->init.exited) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot update a stopped container");
+		return;
+	}
+	if (!req.has_resources || req.resources.value.n == 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "update: no resources given");
+		return;
+	}
+	struct op *op = op_new(call, c, &c->init, simple_finish);
+	if (!op)
+		return;
+	op->what = "update";
+	const char *args[] = { "update", "--resources", "-", c->id, NULL };
+	(void)op_run(op, args, NULL, req.resources.value.p, req.resources.value.n, 0);
+}
+
 static void pids_finish(struct op *op)
 {
 	char out[65536];
@@ -789,7 +1300,7 @@ static void pids_finish(struct op *op)
 	if (n < 0)
 		n = 0;
 	struct pb_str it = pb_str_of(out, (size_t)n), el;
-	size_t cap = 16 + (size_t)n * 2;
+	size_t cap = 64 + (size_t)n * 2 + 256 * ID_MAX;
 	uint8_t *buf = malloc(cap);
 	if (!buf) {
 		call_error(op->call, TT_RESOURCE_EXHAUSTED, "out of memory");
@@ -799,10 +1310,21 @@ static void pids_finish(struct op *op)
 	int r;
 	while ((r = json_array_next(&it, &el)) > 0) {
 		long long pid;
-		if (json_int(el, &pid) == 0 && pid > 0) {
-			struct tk_process_info pi = { .pid = (uint32_t)pid };
-			tk_pids_resp_put(&w, &pi);
+		if (json_int(el, &pid) < 0 || pid <= 0)
+			continue;
+		struct tk_process_info pi = { .pid = (uint32_t)pid };
+		uint8_t det[ID_MAX + 8];
+		for (struct proc *p = op->c->execs; p; p = p->next) {
+			if (p->pid != (pid_t)pid)
+				continue;
+			struct pb_w dw = pb_w_init(det, sizeof(det));
+			struct opt_process_details d = { cs(p->exec_id) };
+			opt_process_details_encode(&dw, &d);
+			pi.has_info = 1;
+			pi.info.type_url = cs(OPT_PROCESS_DETAILS_URL);
+			pi.info.value = pb_str_of((const char *)det, dw.len);
 		}
+		tk_pids_resp_put(&w, &pi);
 	}
 	if (r < 0 || w.err)
 		call_error(op->call, TT_UNKNOWN, "runc ps: unexpected output");
@@ -813,44 +1335,137 @@ static void pids_finish(struct op *op)
 
 static void h_pids(struct call call, struct pb_str payload)
 {
-	struct tk_id_req req;
-	struct container *c;
-	if (tk_id_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: PidsRequest");
+	DECODE(struct tk_id_req, tk_id_req_decode, "PidsRequest");
+	struct container *c = lookup(call, req.id);
+	if (!c)
 		return;
-	}
-	if (!(c = lookup(call, req.id)))
-		return;
-	struct op *op = op_new(call, c, pids_finish);
+	struct op *op = op_new(call, c, &c->init, pids_finish);
 	if (!op)
 		return;
 	const char *args[] = { "ps", "--format", "json", c->id, NULL };
 	(void)op_run(op, args, NULL, NULL, 0, RUNC_CAPTURE);
 }
 
-static void h_closeio(struct call call, struct pb_str payload)
+static void h_stats(struct call call, struct pb_str payload)
 {
-	struct tk_closeio_req req;
-	struct container *c;
-	if (tk_closeio_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: CloseIORequest");
+	DECODE(struct tk_id_req, tk_id_req_decode, "StatsRequest");
+	struct container *c = lookup(call, req.id);
+	if (!c)
+		return;
+	if (!c->cg) {
+		call_error(call, TT_NOT_FOUND, "cgroup does not exist: not found");
 		return;
 	}
-	if (!(c = lookup(call, req.id)) || no_exec(call, req.exec_id))
+	size_t cap = 64 * 1024;
+	uint8_t *m = malloc(cap), *out = malloc(cap + 128);
+	size_t len = 0;
+	const char *type_url = NULL;
+	int e = m && out ? cg_stats(c->cg, m, cap, &len, &type_url) : -ENOMEM;
+	if (e < 0) {
+		call_error(call, e == -ENOENT ? TT_NOT_FOUND : TT_UNKNOWN, "stats: %s%s", strerror(-e),
+			   e == -ENOENT ? ": not found" : "");
+	} else {
+		struct pb_w w = pb_w_init(out, cap + 128);
+		struct tk_stats_resp r = { 1, { cs(type_url), pb_str_of((const char *)m, len) } };
+		tk_stats_resp_encode(&w, &r);
+		if (w.err)
+			call_error(call, TT_RESOURCE_EXHAUSTED, "stats too large");
+		else
+			call_reply(call, out, w.len);
+	}
+	free(m);
+	free(out);
+}
+
+static void h_checkpoint(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_checkpoint_req, tk_checkpoint_req_decode, "CheckpointTaskRequest");
+	struct opt_checkpoint o;
+	char image[PATH_LEN], work[PATH_LEN + 32];
+	const char *args[24];
+	size_t n = 0;
+	struct container *c = lookup(call, req.id);
+	if (!c)
+		return;
+	if (c->init.state != P_RUNNING && c->init.state != P_PAUSED) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot checkpoint a %s container",
+			   state_word(c->init.state));
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	if (req.has_options && req.options.value.n &&
+	    opt_checkpoint_decode(req.options.value.p, req.options.value.n, &o) < 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: undecodable options");
+		return;
+	}
+	struct pb_str img = o.image_path.n ? o.image_path : req.path;
+	if (str_copy(image, sizeof(image), img) < 0 || !image[0]) {
+		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: an image path is required");
+		return;
+	}
+	if (o.work_path.n ? str_copy(work, sizeof(work), o.work_path) < 0
+			  : sys_fmt(work, sizeof(work), "%s/work/criu-work", c->cfg.bundle) < 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: work path too long");
+		return;
+	}
+	struct op *op = op_new(call, c, &c->init, simple_finish);
+	if (!op)
+		return;
+	op->what = "checkpoint";
+	args[n++] = "checkpoint";
+	args[n++] = "--image-path";
+	args[n++] = image;
+	args[n++] = "--work-path";
+	args[n++] = work;
+	if (o.open_tcp)
+		args[n++] = "--tcp-established";
+	if (o.external_unix_sockets)
+		args[n++] = "--ext-unix-sk";
+	if (o.terminal)
+		args[n++] = "--shell-job";
+	if (o.file_locks)
+		args[n++] = "--file-locks";
+	if (!o.exit)
+		args[n++] = "--leave-running";
+	args[n++] = c->id;
+	args[n] = NULL;
+	(void)op_run(op, args, NULL, NULL, 0, 0);
+}
+
+/* -- ResizePty, CloseIO, Connect, Shutdown -- */
+
+static void h_resize(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_resize_req, tk_resize_req_decode, "ResizePtyRequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
+		return;
+	if (p != &p->c->init && p->state == P_STOPPED) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot resize a stopped container");
+		return;
+	}
+	int e = pio_resize(&p->io, req.width, req.height);
+	if (e < 0)
+		call_error(call, TT_UNKNOWN, "resize pty: %s", strerror(-e));
+	else
+		reply_empty(call);
+}
+
+static void h_closeio(struct call call, struct pb_str payload)
+{
+	DECODE(struct tk_closeio_req, tk_closeio_req_decode, "CloseIORequest");
+	struct proc *p = lookup_proc(call, req.id, req.exec_id);
+	if (!p)
 		return;
 	if (req.stdin_close)
-		pio_close_stdin(&c->init.io);
+		pio_close_stdin(&p->io);
 	reply_empty(call);
 }
 
 static void h_connect(struct call call, struct pb_str payload)
 {
-	struct tk_id_req req;
+	DECODE(struct tk_id_req, tk_id_req_decode, "ConnectRequest");
 	uint8_t buf[64];
-	if (tk_id_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: ConnectRequest");
-		return;
-	}
 	struct container *c = find(req.id);
 	struct tk_connect_resp r = { .shim_pid = (uint32_t)getpid(),
 				     .task_pid = c ? (uint32_t)c->init.pid : 0 };
@@ -861,49 +1476,225 @@ static void h_connect(struct call call, struct pb_str payload)
 
 static void h_shutdown(struct call call, struct pb_str payload)
 {
-	struct tk_shutdown_req req;
-	if (tk_shutdown_req_decode(payload.p, payload.n, &req) < 0) {
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: ShutdownRequest");
-		return;
-	}
+	DECODE(struct tk_shutdown_req, tk_shutdown_req_decode, "ShutdownRequest");
+	(void)req;
 	reply_empty(call);
 	if (ncontainers == 0)
 		svc_shutdown();
 }
+
+/* -- Dump: shimbox's own service, for shim-dump and SIGUSR1 -- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		if (b->err)
+			return;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (b->cap + (size_t)n) * 2;
+		char *np = realloc(b->p, ncap);
+		if (!np) {
+			b->err = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+/* A JSON string; our ids and paths never hold quotes or control bytes that need more. */
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_printf(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			sb_printf(b, "\\u%04x", *s);
+		else
+			sb_printf(b, "%c", *s);
+	}
+	sb_printf(b, "\"");
+}
+
+static void sb_time(struct sbuf *b, const struct proc *p)
+{
+	char t[64] = "";
+	if (p->state == P_STOPPED && p->exited_at.seconds != TK_TS_UNSET_SECONDS) {
+		time_t s = (time_t)p->exited_at.seconds;
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)p->exited_at.nanos);
+	}
+	sb_str(b, t);
+}
+
+static long status_kb(const char *file, const char *key)
+{
+	char buf[4096];
+	if (sys_read_file(file, buf, sizeof(buf)) <= 0)
+		return -1;
+	char *s = strstr(buf, key);
+	return s ? strtol(s + strlen(key), NULL, 10) : -1;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+static void dump_proc(struct sbuf *b, const struct proc *p)
+{
+	sb_printf(b, "{\"id\":");
+	sb_str(b, p->exec_id[0] ? p->exec_id : p->c->id);
+	sb_printf(b, ",\"exec_id\":");
+	sb_str(b, p->exec_id);
+	sb_printf(b, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":%d,\"exited_at\":", (int)p->pid,
+		  state_word(visible_state(p)), p->exit_status);
+	sb_time(b, p);
+	sb_printf(b, ",\"stdin\":");
+	sb_str(b, p->stdin_path);
+	sb_printf(b, ",\"stdout\":");
+	sb_str(b, p->stdout_path);
+	sb_printf(b, ",\"stderr\":");
+	sb_str(b, p->stderr_path);
+	sb_printf(b, ",\"terminal\":%s}", p->terminal ? "true" : "false");
+}
+
+/* The dump document; the caller frees it. */
+static char *dump_json(size_t *len)
+{
+	struct sbuf b = { NULL, 0, 0, 0 };
+	uint64_t sent, dropped;
+	pub_stats(&sent, &dropped);
+	sb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
+	sb_str(&b, svc.version ? svc.version : "");
+	sb_printf(&b, ",\"namespace\":");
+	sb_str(&b, svc.ns);
+	sb_printf(&b, ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
+		      "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
+		      "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
+		  (unsigned long long)(sys_mono_ms() - started_ms),
+		  status_kb("/proc/self/status", "VmRSS:"), status_kb("/proc/self/smaps_rollup", "Pss:"),
+		  status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(), pub_queued(),
+		  (unsigned long long)sent, (unsigned long long)dropped);
+	for (struct container *c = containers; c; c = c->next) {
+		sb_printf(&b, "%s{\"id\":", c == containers ? "" : ",");
+		sb_str(&b, c->id);
+		sb_printf(&b, ",\"bundle\":");
+		sb_str(&b, c->cfg.bundle);
+		sb_printf(&b, ",\"runtime\":");
+		sb_str(&b, c->cfg.binary);
+		sb_printf(&b, ",\"processes\":[");
+		dump_proc(&b, &c->init);
+		for (struct proc *p = c->execs; p; p = p->next) {
+			sb_printf(&b, ",");
+			dump_proc(&b, p);
+		}
+		sb_printf(&b, "]}");
+	}
+	sb_printf(&b, "]}");
+	if (b.err) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static void h_dump(struct call call, struct pb_str payload)
+{
+	size_t len;
+	(void)payload;
+	char *js = dump_json(&len);
+	uint8_t *out = js ? malloc(len + 16) : NULL;
+	if (!out) {
+		free(js);
+		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	struct pb_w w = pb_w_init(out, len + 16);
+	pb_put_bytes(&w, 1, js, len);
+	call_reply(call, out, w.len);
+	free(js);
+	free(out);
+}
+
+void svc_dump_to_log(void)
+{
+	size_t len;
+	char *js = dump_json(&len);
+	if (!js)
+		return;
+	log_info("dump: %.*s", (int)len, js);
+	free(js);
+}
+
+/* -- dispatch -- */
 
 struct method {
 	const char *name;
 	void (*fn)(struct call call, struct pb_str payload);
 };
 
-static const struct method methods[] = {
-	{ "Create", h_create }, { "Start", h_start },	  { "State", h_state },
-	{ "Wait", h_wait },	{ "Kill", h_kill },	  { "Delete", h_delete },
-	{ "Pids", h_pids },	{ "CloseIO", h_closeio }, { "Connect", h_connect },
-	{ "Shutdown", h_shutdown },
+static const struct method task_methods[] = {
+	{ "Create", h_create },	    { "Start", h_start },   { "State", h_state },
+	{ "Wait", h_wait },	    { "Kill", h_kill },	    { "Delete", h_delete },
+	{ "Exec", h_exec },	    { "Pause", h_pause },   { "Resume", h_resume },
+	{ "Update", h_update },	    { "Pids", h_pids },	    { "Stats", h_stats },
+	{ "Checkpoint", h_checkpoint }, { "ResizePty", h_resize }, { "CloseIO", h_closeio },
+	{ "Connect", h_connect },   { "Shutdown", h_shutdown },
 };
 
-/* Methods of the Task API that the next capability implements. */
-static const char *const later[] = { "Exec", "ResizePty", "Pause", "Resume", "Update", "Stats",
-				     "Checkpoint" };
+static const struct method shimbox_methods[] = {
+	{ "Dump", h_dump },
+};
 
 void svc_dispatch(struct call call, const struct tt_req *req)
 {
-	if (!pb_str_eq(req->service, SVC_V2) && !pb_str_eq(req->service, SVC_V3)) {
+	const struct method *m = NULL;
+	size_t n = 0;
+	if (pb_str_eq(req->service, SVC_V2) || pb_str_eq(req->service, SVC_V3)) {
+		m = task_methods;
+		n = ARRAY_LEN(task_methods);
+	} else if (pb_str_eq(req->service, SVC_SHIMBOX)) {
+		m = shimbox_methods;
+		n = ARRAY_LEN(shimbox_methods);
+	} else {
 		call_error(call, TT_UNIMPLEMENTED, "service %.*s", (int)req->service.n,
 			   (const char *)req->service.p);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(methods); i++) {
-		if (pb_str_eq(req->method, methods[i].name)) {
+	for (size_t i = 0; i < n; i++) {
+		if (pb_str_eq(req->method, m[i].name)) {
 			log_debug("%.*s", (int)req->method.n, (const char *)req->method.p);
-			methods[i].fn(call, req->payload);
-			return;
-		}
-	}
-	for (size_t i = 0; i < ARRAY_LEN(later); i++) {
-		if (pb_str_eq(req->method, later[i])) {
-			call_error(call, TT_UNIMPLEMENTED, "%s: not implemented", later[i]);
+			m[i].fn(call, req->payload);
 			return;
 		}
 	}
@@ -944,5 +1735,6 @@ size_t svc_container_count(void)
 int svc_init(const struct svc_config *cfg)
 {
 	svc = *cfg;
+	started_ms = sys_mono_ms();
 	return 0;
 }

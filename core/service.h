@@ -14,6 +14,7 @@ struct svc_config {
 	const char *ns;
 	const char *id;          /* the -id the shim was started with */
 	const char *socket_path; /* removed on shutdown */
+	const char *version;     /* shown by Dump */
 };
 
 int svc_init(const struct svc_config *cfg) __attribute__((warn_unused_result));
@@ -22,5 +23,8 @@ void svc_dispatch(struct call call, const struct tt_req *req);
 /* Begins the orderly shutdown (SIGTERM, or Shutdown with no container left). */
 void svc_shutdown(void);
 size_t svc_container_count(void);
+/* Writes the Dump document (what shim-dump shows) to the log. */
+void svc_dump_to_log(void);
+
 
 #endif

@@ -13,7 +13,7 @@
 
 static void child(const struct spawn_opts *o, int errpipe)
 {
-	int fds[4], err, devnull = -1;
+	int fds[6], err, devnull = -1;
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -26,8 +26,9 @@ static void child(const struct spawn_opts *o, int errpipe)
 	if (o->new_session)
 		setsid();
 	/* Move every source above 10 first so that the dup2s below cannot clobber each other. */
-	for (int i = 0; i < 4; i++) {
-		int src = i < 3 ? o->fds[i] : o->fd3;
+	for (int i = 0; i < 6; i++) {
+		int src = i < 3 ? o->fds[i] : i == 3 ? o->fd3 : i == 4 ? (o->fd4 > 0 ? o->fd4 : -1)
+								     : (o->fd5 > 0 ? o->fd5 : -1);
 		if (src < 0 && i < 3) {
 			if (devnull < 0)
 				devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -37,12 +38,15 @@ static void child(const struct spawn_opts *o, int errpipe)
 		if (src >= 0 && fds[i] < 0)
 			goto fail;
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 			goto fail;
 	if (o->unset_env)
 		unsetenv(o->unset_env);
-	execvp(o->path ? o->path : o->argv[0], (char *const *)o->argv);
+	if (o->envp)
+		execve(o->path ? o->path : o->argv[0], (char *const *)o->argv, (char *const *)o->envp);
+	else
+		execvp(o->path ? o->path : o->argv[0], (char *const *)o->argv);
 fail:
 	err = errno;
 	if (write(errpipe, &err, sizeof(err)) < 0)

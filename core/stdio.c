@@ -1,57 +1,92 @@
 /* SPDX-License-Identifier: MIT */
-/* FIFO and pipe plumbing for container stdio, copied with splice(2) under epoll. */
+/* FIFO, file, logger and pty plumbing for container stdio, copied under epoll. */
 #include "stdio.h"
 
 #include "log.h"
+#include "reaper.h"
+#include "spawn.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define SPLICE_CHUNK (1u << 20)
-#define SPLICE_ROUNDS 16 /* per wakeup, so one busy stream cannot starve the loop */
+#define COPY_ROUNDS 16 /* per wakeup, so one busy stream cannot starve the loop */
+#define TTY_BUF 4096
+#define LOGGER_KILL_MS 12000
 
-static void copier_reset(struct pio_copier *c, struct pio *io)
+struct pio_logger {
+	pid_t pid;
+	struct loop_timer kill_timer;
+	struct pio *io; /* NULL once the pio is destroyed */
+};
+
+static void copier_reset(struct pio_copier *c, struct pio *io, int is_output)
 {
+	memset(c, 0, sizeof(*c));
 	c->src.fd = c->dst.fd = c->hold_fd = -1;
-	c->src.events = c->dst.events = 0;
-	c->active = 0;
-	c->dst_pollable = 0;
+	c->is_output = is_output;
 	c->io = io;
 }
 
 void pio_init(struct pio *io)
 {
 	memset(io, 0, sizeof(*io));
-	copier_reset(&io->in, io);
-	copier_reset(&io->out, io);
-	copier_reset(&io->err, io);
-	io->stdin_holder = -1;
+	copier_reset(&io->in, io, 0);
+	copier_reset(&io->out, io, 1);
+	copier_reset(&io->err, io, 1);
+	io->stdin_holder = io->master = io->console_out = io->console_hold = -1;
+	io->ready.fd = -1;
 	io->child_fds[0] = io->child_fds[1] = io->child_fds[2] = -1;
 }
 
-static void copier_stop(struct pio_copier *c)
+static void copier_close(struct pio_copier *c)
 {
-	int was_output = c->active && c != &c->io->in;
+	c->active = 0;
 	loop_del(&c->src);
 	loop_del(&c->dst);
 	sys_closep(&c->src.fd);
 	sys_closep(&c->dst.fd);
 	sys_closep(&c->hold_fd);
-	c->active = 0;
-	if (was_output && !pio_outputs_busy(c->io) && c->io->drained)
-		c->io->drained(c->io);
+	free(c->buf);
+	c->buf = NULL;
 }
 
-static void copier_pump(struct pio_copier *c)
+static void copier_stop(struct pio_copier *c)
 {
-	for (int round = 0; round < SPLICE_ROUNDS; round++) {
+	int was_output = c->active && c->is_output;
+	struct pio *io = c->io;
+	copier_close(c);
+	if (was_output && !pio_outputs_busy(io) && io->drained)
+		io->drained(io);
+}
+
+/* dst is full: wait for it and stop listening to src meanwhile. */
+static void copier_wait_dst(struct pio_copier *c)
+{
+	if (loop_set(&c->src, 0) < 0 || loop_set(&c->dst, EPOLLOUT) < 0)
+		copier_stop(c);
+}
+
+static int dst_full(struct pio_copier *c)
+{
+	struct pollfd p = { .fd = c->dst.fd, .events = POLLOUT };
+	return c->dst_pollable && poll(&p, 1, 0) == 0;
+}
+
+static void splice_pump(struct pio_copier *c)
+{
+	for (int round = 0; round < COPY_ROUNDS; round++) {
 		ssize_t n = splice(c->src.fd, NULL, c->dst.fd, NULL, SPLICE_CHUNK,
 				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
@@ -63,12 +98,8 @@ static void copier_pump(struct pio_copier *c)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			struct pollfd p = { .fd = c->dst.fd, .events = POLLOUT };
-			if (c->dst_pollable && poll(&p, 1, 0) == 0) {
-				/* dst is full: wait for it, and stop listening to src meanwhile. */
-				if (loop_set(&c->src, 0) < 0 || loop_set(&c->dst, EPOLLOUT) < 0)
-					copier_stop(c);
-			}
+			if (dst_full(c))
+				copier_wait_dst(c);
 			return;
 		}
 		/* EPIPE from a container that closed its stdin, or a dead destination. */
@@ -79,10 +110,49 @@ static void copier_pump(struct pio_copier *c)
 	}
 }
 
+/* Buffered copy for terminals: read into buf when empty, write it out, wait on whichever side
+ * is not ready. EIO on the master means every slave fd is closed: the process is gone. */
+static void buf_pump(struct pio_copier *c)
+{
+	for (int round = 0; round < COPY_ROUNDS; round++) {
+		if (c->off == c->len) {
+			ssize_t n = sys_read(c->src.fd, c->buf, TTY_BUF);
+			if (n == -EAGAIN)
+				return;
+			if (n <= 0) {
+				copier_stop(c);
+				return;
+			}
+			c->len = (size_t)n;
+			c->off = 0;
+		}
+		ssize_t w = sys_write(c->dst.fd, c->buf + c->off, c->len - c->off);
+		if (w == -EAGAIN) {
+			copier_wait_dst(c);
+			return;
+		}
+		if (w < 0) {
+			if (w != -EPIPE && w != -EIO)
+				log_warn("tty copy: %s", strerror((int)-w));
+			copier_stop(c);
+			return;
+		}
+		c->off += (size_t)w;
+	}
+}
+
+static void pump(struct pio_copier *c)
+{
+	if (c->buf)
+		buf_pump(c);
+	else
+		splice_pump(c);
+}
+
 static void on_src(struct loop_watch *w, uint32_t events)
 {
 	(void)events;
-	copier_pump((struct pio_copier *)w);
+	pump((struct pio_copier *)w);
 }
 
 static void on_dst(struct loop_watch *w, uint32_t events)
@@ -93,81 +163,242 @@ static void on_dst(struct loop_watch *w, uint32_t events)
 		copier_stop(c);
 		return;
 	}
-	copier_pump(c);
+	pump(c);
 }
 
 /* Output target: a FIFO gets a held read end (opened first, so the write open cannot block);
- * anything else is opened for appending. */
-static int open_output(struct pio_copier *c, const char *path, char *err, size_t errcap)
+ * anything else is a file opened for appending. */
+static int open_output(const char *path, int *dst, int *hold, int *pollable, char *err,
+		       size_t errcap)
 {
 	struct stat st;
+	int e;
 	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		c->hold_fd = sys_open(path, O_RDONLY | O_NONBLOCK, 0);
-		if (c->hold_fd < 0)
+		if ((*hold = sys_open(path, O_RDONLY | O_NONBLOCK, 0)) < 0) {
+			e = *hold;
 			goto fail;
-		c->dst.fd = sys_open(path, O_WRONLY | O_NONBLOCK, 0);
-		c->dst_pollable = 1;
+		}
+		*dst = sys_open(path, O_WRONLY | O_NONBLOCK, 0);
+		*pollable = 1;
 	} else {
-		c->dst.fd = sys_open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-		c->dst_pollable = 0;
+		char dir[1024];
+		snprintf(dir, sizeof(dir), "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			if (sys_mkdir_p(dir, 0755) < 0) { /* the open below reports it */
+			}
+		}
+		*dst = sys_open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+		*pollable = 0;
 	}
-	if (c->dst.fd >= 0)
+	if (*dst >= 0)
 		return 0;
+	e = *dst;
 fail:
-	snprintf(err, errcap, "open %s: %s", path, strerror(-(c->hold_fd < 0 ? c->hold_fd : c->dst.fd)));
-	return c->hold_fd < 0 ? c->hold_fd : c->dst.fd;
+	snprintf(err, errcap, "open %s: %s", path, strerror(-e));
+	return e;
 }
 
-static int make_pipe(int fds[2])
+static int make_pipe(int fds[2], char *err, size_t errcap)
 {
-	return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+	if (pipe2(fds, O_CLOEXEC) == 0)
+		return 0;
+	snprintf(err, errcap, "pipe: %s", strerror(errno));
+	return -errno;
 }
 
-int pio_open(struct pio *io, const char *in, const char *out, const char *errp, int uid, int gid,
-	     char *err, size_t errcap)
-{
-	int p[2], e;
+/* --- logging binary ----------------------------------------------------------------------- */
 
-	if (in && *in) {
-		io->in.src.fd = sys_open(in, O_RDONLY | O_NONBLOCK, 0);
+static void on_logger_exit(void *ctx, const struct reap_exit *e)
+{
+	struct pio_logger *lg = ctx;
+	log_debug("logger %d exited with %d", (int)e->pid, e->status);
+	loop_timer_cancel(&lg->kill_timer);
+	if (lg->io)
+		lg->io->logger = NULL;
+	free(lg);
+}
+
+static void on_logger_kill(struct loop_timer *t)
+{
+	struct pio_logger *lg = (struct pio_logger *)((char *)t - offsetof(struct pio_logger, kill_timer));
+	kill(lg->pid, SIGKILL);
+}
+
+static void ready_done(struct pio *io, int ok)
+{
+	loop_del(&io->ready);
+	sys_closep(&io->ready.fd);
+	if (io->on_ready)
+		io->on_ready(io, ok);
+}
+
+static void on_ready_fd(struct loop_watch *w, uint32_t events)
+{
+	struct pio *io = (struct pio *)((char *)w - offsetof(struct pio, ready));
+	char b;
+	(void)events;
+	ssize_t n = sys_read(w->fd, &b, 1);
+	if (n == -EAGAIN)
+		return;
+	/* EOF (fd 5 closed) or a byte: ready. */
+	ready_done(io, n >= 0);
+}
+
+/* binary:///path?k=v&k2=v2: args are each key followed by its value. */
+static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, int out_r,
+			int err_r, char *err, size_t errcap)
+{
+	char buf[2048], env_id[256], env_ns[256];
+	const char *argv[34];
+	const char *envp[3] = { env_id, env_ns, NULL };
+	size_t n = 0;
+	int ready[2], e;
+
+	snprintf(buf, sizeof(buf), "%s", uri + strlen("binary://"));
+	char *q = strchr(buf, '?');
+	if (q)
+		*q++ = 0;
+	argv[n++] = buf;
+	for (char *kv = q ? strtok(q, "&") : NULL; kv && n + 2 < ARRAY_LEN(argv); kv = strtok(NULL, "&")) {
+		char *eq = strchr(kv, '=');
+		if (eq)
+			*eq++ = 0;
+		argv[n++] = kv;
+		if (eq)
+			argv[n++] = eq;
+	}
+	argv[n] = NULL;
+	snprintf(env_id, sizeof(env_id), "CONTAINER_ID=%s", cfg->id ? cfg->id : "");
+	snprintf(env_ns, sizeof(env_ns), "CONTAINER_NAMESPACE=%s", cfg->ns ? cfg->ns : "");
+	if ((e = make_pipe(ready, err, errcap)) < 0)
+		return e;
+	struct spawn_opts o = { .path = buf, .argv = argv, .fds = { -1, -1, -1 }, .fd3 = out_r,
+				.fd4 = err_r, .fd5 = ready[1], .envp = envp };
+	pid_t pid = spawn(&o);
+	sys_close(ready[1]);
+	if (pid < 0) {
+		sys_close(ready[0]);
+		snprintf(err, errcap, "start logging binary %s: %s", buf, strerror((int)-pid));
+		return (int)pid;
+	}
+	struct pio_logger *lg = calloc(1, sizeof(*lg));
+	if (!lg || reap_watch(pid, on_logger_exit, lg) < 0) {
+		free(lg);
+		kill(pid, SIGKILL);
+		sys_close(ready[0]);
+		snprintf(err, errcap, "out of memory");
+		return -ENOMEM;
+	}
+	lg->pid = pid;
+	lg->io = io;
+	lg->kill_timer.fn = on_logger_kill;
+	io->logger = lg;
+	io->ready.fd = ready[0];
+	io->ready.fn = on_ready_fd;
+	if ((e = sys_set_nonblock(ready[0], 1)) < 0 || (e = loop_set(&io->ready, EPOLLIN)) < 0) {
+		snprintf(err, errcap, "watch logger: %s", strerror(-e));
+		return e;
+	}
+	return PIO_WAIT;
+}
+
+/* --- setup -------------------------------------------------------------------------------- */
+
+int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
+	int p[2], e, ret = 0;
+	const char *out = cfg->out ? cfg->out : "", *errp = cfg->err ? cfg->err : "";
+	const char *logger_uri = NULL;
+
+	io->terminal = cfg->terminal;
+	/* stdout names the scheme for both output streams (PROTOCOL.md 5.3). */
+	if (strncmp(out, "binary://", 9) == 0) {
+		logger_uri = out;
+	} else if (strncmp(out, "file://", 7) == 0) {
+		out = errp = out + 7;
+	} else if (strncmp(out, "fifo://", 7) == 0) {
+		out += 7;
+	} else if (strstr(out, "://")) {
+		snprintf(err, errcap, "unknown STDIO scheme in %s", out);
+		return -EINVAL;
+	}
+	if (strncmp(errp, "fifo://", 7) == 0)
+		errp += 7;
+
+	if (cfg->in && *cfg->in) {
+		io->in.src.fd = sys_open(cfg->in, O_RDONLY | O_NONBLOCK, 0);
 		if (io->in.src.fd < 0) {
 			e = io->in.src.fd;
-			snprintf(err, errcap, "open stdin %s: %s", in, strerror(-e));
+			snprintf(err, errcap, "open stdin %s: %s", cfg->in, strerror(-e));
 			goto fail;
 		}
 		/* The holder: while open, the reader never sees EOF (clients may come and go). */
-		io->stdin_holder = sys_open(in, O_WRONLY | O_NONBLOCK, 0);
-		if ((e = make_pipe(p)) < 0) {
-			snprintf(err, errcap, "pipe: %s", strerror(-e));
-			goto fail;
+		io->stdin_holder = sys_open(cfg->in, O_WRONLY | O_NONBLOCK, 0);
+		if (!cfg->terminal) {
+			if ((e = make_pipe(p, err, errcap)) < 0)
+				goto fail;
+			io->child_fds[0] = p[0];
+			io->in.dst.fd = p[1];
+			io->in.dst_pollable = 1;
 		}
-		io->child_fds[0] = p[0];
-		io->in.dst.fd = p[1];
-		io->in.dst_pollable = 1;
 	}
-	const char *paths[2] = { out, errp };
-	struct pio_copier *cs[2] = { &io->out, &io->err };
-	for (int i = 0; i < 2; i++) {
-		if (!paths[i] || !*paths[i])
-			continue;
-		if ((e = open_output(cs[i], paths[i], err, errcap)) < 0)
+	if (logger_uri) {
+		int lr[2] = { -1, -1 }, ler[2] = { -1, -1 };
+		if ((e = make_pipe(lr, err, errcap)) < 0)
 			goto fail;
-		if ((e = make_pipe(p)) < 0) {
-			snprintf(err, errcap, "pipe: %s", strerror(-e));
+		if (!cfg->terminal && (e = make_pipe(ler, err, errcap)) < 0) {
+			sys_close(lr[0]);
+			sys_close(lr[1]);
 			goto fail;
 		}
-		cs[i]->src.fd = p[0];
-		io->child_fds[1 + i] = p[1];
+		if (cfg->terminal) {
+			io->console_out = lr[1]; /* console output feeds the logger's stdout pipe */
+			io->console_out_pollable = 1;
+		} else {
+			io->child_fds[1] = lr[1];
+			io->child_fds[2] = ler[1];
+		}
+		e = start_logger(io, cfg, logger_uri, lr[0], ler[0], err, errcap);
+		sys_close(lr[0]);
+		sys_close(ler[0]);
+		if (e < 0)
+			goto fail;
+		ret = e;
+	} else if (cfg->terminal) {
+		if (*out && (e = open_output(out, &io->console_out, &io->console_hold,
+					     &io->console_out_pollable, err, errcap)) < 0)
+			goto fail;
+	} else {
+		const char *paths[2] = { out, errp };
+		struct pio_copier *cs[2] = { &io->out, &io->err };
+		for (int i = 0; i < 2; i++) {
+			if (!*paths[i])
+				continue;
+			if (i == 1 && strcmp(paths[0], paths[1]) == 0 && !io->out.dst_pollable &&
+			    io->out.dst.fd >= 0) {
+				/* One file for both streams: share the appending writer. */
+				cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3);
+			} else if ((e = open_output(paths[i], &cs[i]->dst.fd, &cs[i]->hold_fd,
+						    &cs[i]->dst_pollable, err, errcap)) < 0) {
+				goto fail;
+			}
+			if ((e = make_pipe(p, err, errcap)) < 0)
+				goto fail;
+			cs[i]->src.fd = p[0];
+			io->child_fds[1 + i] = p[1];
+		}
 	}
 	for (int i = 0; i < 3; i++) {
-		if (io->child_fds[i] >= 0 && uid >= 0 &&
-		    fchown(io->child_fds[i], (uid_t)uid, gid >= 0 ? (gid_t)gid : (gid_t)-1) < 0) {
+		if (io->child_fds[i] >= 0 && cfg->uid >= 0 &&
+		    fchown(io->child_fds[i], (uid_t)cfg->uid, cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
 			e = -errno;
-			snprintf(err, errcap, "chown stdio to %d:%d: %s", uid, gid, strerror(errno));
+			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid, strerror(errno));
 			goto fail;
 		}
 	}
-	return 0;
+	return ret;
 fail:
 	pio_destroy(io);
 	return e;
@@ -179,13 +410,15 @@ void pio_close_child_ends(struct pio *io)
 		sys_closep(&io->child_fds[i]);
 }
 
-static int copier_start(struct pio_copier *c)
+static int copier_start(struct pio_copier *c, int buffered)
 {
 	int e;
 	if (c->src.fd < 0 || c->dst.fd < 0)
 		return 0;
 	c->src.fn = on_src;
 	c->dst.fn = on_dst;
+	if (buffered && !(c->buf = malloc(TTY_BUF)))
+		return -ENOMEM;
 	if ((e = sys_set_nonblock(c->src.fd, 1)) < 0 || (e = sys_set_nonblock(c->dst.fd, 1)) < 0 ||
 	    (e = loop_set(&c->src, EPOLLIN)) < 0)
 		return e;
@@ -193,11 +426,31 @@ static int copier_start(struct pio_copier *c)
 	return 0;
 }
 
-int pio_start(struct pio *io)
+int pio_start(struct pio *io, int master)
 {
 	int e;
-	if ((e = copier_start(&io->in)) < 0 || (e = copier_start(&io->out)) < 0 ||
-	    (e = copier_start(&io->err)) < 0)
+	if (io->terminal) {
+		if (master < 0)
+			return -EINVAL;
+		io->master = master;
+		/* The master is both a source and a destination: epoll needs two fds for it. */
+		if (io->in.src.fd >= 0 && (io->in.dst.fd = fcntl(master, F_DUPFD_CLOEXEC, 3)) < 0)
+			return -errno;
+		io->in.dst_pollable = 1;
+		if (io->console_out >= 0) {
+			if ((io->out.src.fd = fcntl(master, F_DUPFD_CLOEXEC, 3)) < 0)
+				return -errno;
+			io->out.dst.fd = io->console_out;
+			io->out.hold_fd = io->console_hold;
+			io->out.dst_pollable = io->console_out_pollable;
+			io->console_out = io->console_hold = -1;
+		}
+		if ((e = copier_start(&io->in, 1)) < 0 || (e = copier_start(&io->out, 1)) < 0)
+			return e;
+		return 0;
+	}
+	if ((e = copier_start(&io->in, 0)) < 0 || (e = copier_start(&io->out, 0)) < 0 ||
+	    (e = copier_start(&io->err, 0)) < 0)
 		return e;
 	return 0;
 }
@@ -212,18 +465,32 @@ void pio_close_stdin(struct pio *io)
 	sys_closep(&io->stdin_holder);
 }
 
+int pio_resize(struct pio *io, unsigned width, unsigned height)
+{
+	struct winsize ws = { .ws_row = (unsigned short)height, .ws_col = (unsigned short)width };
+	if (io->master < 0)
+		return 0;
+	return ioctl(io->master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
 void pio_destroy(struct pio *io)
 {
 	io->drained = NULL;
+	io->on_ready = NULL;
 	pio_close_child_ends(io);
 	pio_close_stdin(io);
-	struct pio_copier *cs[3] = { &io->in, &io->out, &io->err };
-	for (int i = 0; i < 3; i++) {
-		cs[i]->active = 0;
-		loop_del(&cs[i]->src);
-		loop_del(&cs[i]->dst);
-		sys_closep(&cs[i]->src.fd);
-		sys_closep(&cs[i]->dst.fd);
-		sys_closep(&cs[i]->hold_fd);
+	copier_close(&io->in);
+	copier_close(&io->out);
+	copier_close(&io->err);
+	loop_del(&io->ready);
+	sys_closep(&io->ready.fd);
+	sys_closep(&io->master);
+	sys_closep(&io->console_out);
+	sys_closep(&io->console_hold);
+	if (io->logger) {
+		io->logger->io = NULL;
+		kill(io->logger->pid, SIGTERM);
+		loop_timer_arm(&io->logger->kill_timer, LOGGER_KILL_MS);
+		io->logger = NULL;
 	}
 }

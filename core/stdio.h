@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A process's stdio (PROTOCOL.md 5.3-5.4): pipes to the container, FIFOs to the client, and
- * copiers between them that splice(2) through the loop with no userspace buffer. For each output
- * FIFO the shim holds a read end too, so a detached client never makes the container see EPIPE;
- * for stdin it holds a write end that only CloseIO releases.
+ * A process's stdio (PROTOCOL.md 5.3-5.5): pipes to the container, FIFOs (or a file, or a logging
+ * binary) on the client's side, and copiers between them driven by the loop. Pipe to FIFO is
+ * spliced with no userspace buffer; only a terminal's master needs a small buffer per direction.
+ * For each output FIFO the shim also holds a read end, so a detached client never makes the
+ * container see EPIPE; for stdin it holds a write end that only CloseIO releases.
  */
 #ifndef SHIMBOX_CORE_STDIO_H
 #define SHIMBOX_CORE_STDIO_H
@@ -11,45 +12,70 @@
 #include "loop.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct pio;
 
+/* Moves bytes from src to dst: spliced when buf is NULL, else through buf (terminals). */
 struct pio_copier {
-	struct loop_watch src; /* embedded first: the watch callback finds the copier */
+	struct loop_watch src; /* first: the src watch callback finds the copier */
 	struct loop_watch dst;
-	int hold_fd;           /* output FIFO read end held by the shim; closed with dst */
+	int hold_fd;           /* an output FIFO's read end held by the shim; closed with dst */
 	int dst_pollable;
 	int active;
+	int is_output;
+	uint8_t *buf;
+	size_t len, off;
 	struct pio *io;
 };
+
+struct pio_logger;
 
 struct pio {
 	struct pio_copier in, out, err;
 	int stdin_holder;  /* our write end of the stdin FIFO; -1 after CloseIO */
 	int child_fds[3];  /* the container's ends, for the runtime; -1 = /dev/null */
-	void (*drained)(struct pio *io); /* called once both output copiers have finished */
+	int terminal;
+	int master;        /* the pty master once received, else -1 */
+	int console_out;   /* terminal: the output target until the master arrives */
+	int console_hold;
+	int console_out_pollable;
+	struct pio_logger *logger;
+	struct loop_watch ready;      /* the logger's ready pipe */
+	void (*on_ready)(struct pio *io, int ok); /* logger ready (ok) or failed */
+	void (*drained)(struct pio *io); /* called once the output copiers have finished */
 	void *ctx;
 };
 
-/* Sets every fd to -1. */
+struct pio_cfg {
+	const char *in, *out, *err; /* as containerd sent them; out may be a fifo/file/binary URI */
+	int terminal;
+	int uid, gid; /* owner of the container ends, or -1 */
+	const char *id, *ns; /* for a logging binary's environment */
+};
+
 void pio_init(struct pio *io);
 /*
- * Opens FIFOs (or files) and pipes for the given paths; empty paths mean /dev/null. Nothing
- * blocks: output FIFOs are opened for reading first, which makes the non-blocking write open
- * succeed. uid/gid (>= 0) own the container ends. err gets a message on failure.
+ * Sets up everything before the runtime runs. Nothing blocks: output FIFOs are opened for
+ * reading first, which makes the non-blocking write open succeed. Returns 0, PIO_WAIT when a
+ * logging binary was started and on_ready will be called once it is ready, or -errno with a
+ * message in err.
  */
-int pio_open(struct pio *io, const char *in, const char *out, const char *errp, int uid, int gid,
-	     char *err, size_t errcap) __attribute__((warn_unused_result));
+#define PIO_WAIT 1
+int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+	__attribute__((warn_unused_result));
 /* Closes the shim's copies of the container ends once the runtime has them. */
 void pio_close_child_ends(struct pio *io);
-/* Starts the copiers. */
-int pio_start(struct pio *io) __attribute__((warn_unused_result));
+/* Starts the copiers; for a terminal, master is the pty master received from the runtime. */
+int pio_start(struct pio *io, int master) __attribute__((warn_unused_result));
 /* 1 while an output copier still runs. */
 int pio_outputs_busy(const struct pio *io);
 /* CloseIO: releases the stdin holder, so the container sees EOF once the client's writer goes. */
 void pio_close_stdin(struct pio *io);
-/* Stops everything and closes every fd. */
+/* TIOCSWINSZ on the master; 0 without a terminal. */
+int pio_resize(struct pio *io, unsigned width, unsigned height) __attribute__((warn_unused_result));
+/* Stops everything and closes every fd; a logging binary gets SIGTERM, then SIGKILL after 12 s. */
 void pio_destroy(struct pio *io);
 
 #endif

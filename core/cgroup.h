@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The container's cgroup (PROTOCOL.md 5.7, 5.8): where it is, its metrics for Task.Stats, and the
+ * OOM watch. v1 ("hybrid" counts as v1) reads the memory, cpu, cpuacct, pids, blkio and hugetlb
+ * hierarchies, whose mount points come from mountinfo; v2 (unified: /sys/fs/cgroup is cgroup2fs)
+ * reads the "0::" cgroup under the cgroup2 mount. Every function returns >= 0 or -errno; nothing
+ * exits and nothing blocks (cgroup files are read synchronously: they are in memory).
+ */
+#ifndef SHIMBOX_CORE_CGROUP_H
+#define SHIMBOX_CORE_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "wire/metrics.h"
+
+#define CG_WARN __attribute__((warn_unused_result))
+
+struct cg;
+
+/*
+ * Finds the cgroup of pid from /proc/<pid>/cgroup and /proc/self/mountinfo, and remembers its
+ * directories. -ENOENT if the process is gone or none of the controllers above is mounted (v2:
+ * there is no "0::" line or no cgroup2 mount). *out is freed by cg_close.
+ */
+int cg_open(struct cg **out, pid_t pid) CG_WARN;
+/* Tears down the OOM watch (if any) and frees cg. NULL is fine. */
+void cg_close(struct cg *cg);
+
+/* 1 or 2. */
+int cg_version(const struct cg *cg);
+/* The directory of a v1 controller ("memory", "cpu", "cpuacct", "pids", "blkio", "hugetlb") or,
+ * with ctl NULL, of the v2 cgroup; NULL when not known. Valid until cg_close. */
+const char *cg_path(const struct cg *cg, const char *ctl);
+
+/*
+ * Reads the controllers and encodes io.containerd.cgroups.v1.Metrics or .v2.Metrics into
+ * buf[0..cap): *len is its size, *type_url the static name for the Any. A controller whose files
+ * cannot be read is left out (proto3: absent submessage). -ENOENT when the cgroup is gone,
+ * -ENOSPC when buf is too small (4 KiB is plenty below 64 CPUs; the worst case is ~40 KiB),
+ * -ENOMEM.
+ */
+int cg_stats(struct cg *cg, uint8_t *buf, size_t cap, size_t *len, const char **type_url) CG_WARN;
+/* The same reads, into the structs (for tests and for the service's own use). -ENOENT if gone;
+ * -EINVAL if cg is of the other version. */
+int cg_read_v1(struct cg *cg, struct mt_v1 *m) CG_WARN;
+int cg_read_v2(struct cg *cg, struct mt_v2 *m) CG_WARN;
+
+/*
+ * Arms the OOM watch on the loop (loop_init must have run): v1 an eventfd registered through
+ * cgroup.event_control for memory.oom_control; v2 inotify IN_MODIFY on memory.events and
+ * cgroup.events. on_oom(ctx) runs from the loop once per OOM. OOM kills counted before this call
+ * are not reported. The watch stops by itself when the cgroup is removed, and is torn down by
+ * cg_close. on_oom must not call cg_close. Calling it again replaces the callback (the fds are
+ * kept). On failure (-ENOENT: no memory controller) the callback and the baseline are still
+ * kept, so cg_oom_poll works. -EALREADY never: re-arming is fine.
+ */
+int cg_oom_watch(struct cg *cg, void (*on_oom)(void *ctx), void *ctx) CG_WARN;
+/*
+ * Synchronously reports OOMs that happened but were not reported yet: calls on_oom for each and
+ * returns how many (0 if no watch callback was ever set or the cgroup is gone). The service calls
+ * it when the init process exits, so that TaskOOM is published before TaskExit. v1 counts both
+ * the eventfd's pending notifications (the kernel signals them before it kills) and the
+ * memory.oom_control oom_kill counter, and reports the larger; v2 reads memory.events oom_kill.
+ */
+int cg_oom_poll(struct cg *cg);
+
+/* ---- text parsers, exposed for the tests ---- */
+
+/*
+ * In /proc/<pid>/cgroup text, the path of v1 controller ctl (a line whose comma-separated list
+ * contains ctl, e.g. "4:cpu,cpuacct:/a") or, ctl NULL, of the v2 "0::" line. Copies it into
+ * path; returns its length, -ENOENT, or -ENAMETOOLONG.
+ */
+int cg_parse_proc_cgroup(const char *text, const char *ctl, char *path, size_t cap) CG_WARN;
+/*
+ * In /proc/self/mountinfo text, a mount of the v1 hierarchy carrying ctl in its super options
+ * (fstype "cgroup") or, ctl NULL, a cgroup2 mount. A mount point at or under /sys/fs/cgroup wins
+ * over others; otherwise the first. Copies the mount point and the mount's root (octal escapes
+ * such as \040 decoded). Returns 0, -ENOENT or -ENAMETOOLONG.
+ */
+int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap, char *root,
+		       size_t rcap) CG_WARN;
+/*
+ * Builds a cg from both texts: unified selects v2. A path under the mount's root has the root
+ * stripped (cgroup namespaces, bind-mounted subtrees).
+ */
+int cg_open_text(struct cg **out, const char *proc_cgroup, const char *mountinfo,
+		 int unified) CG_WARN;
+/* In /proc/partitions text, "/dev/<name>" of major:minor into out; -ENOENT if not listed. */
+int cg_parse_partitions(const char *text, uint64_t major, uint64_t minor, char *out,
+			size_t cap) CG_WARN;
+
+#endif
