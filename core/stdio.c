@@ -189,8 +189,15 @@ static int open_output(const char *path, int *dst, int *hold, int *pollable, cha
 			if (sys_mkdir_p(dir, 0755) < 0) { /* the open below reports it */
 			}
 		}
-		*dst = sys_open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+		/* splice(2) refuses O_APPEND targets: open plainly and start at the end instead.
+		 * stdout and stderr share this description (and so its offset). */
+		*dst = sys_open(path, O_WRONLY | O_CREAT, 0644);
 		*pollable = 0;
+		if (*dst >= 0 && lseek(*dst, 0, SEEK_END) < 0) {
+			int e = -errno;
+			sys_close(*dst);
+			*dst = e;
+		}
 	}
 	if (*dst >= 0)
 		return 0;
