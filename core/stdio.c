@@ -194,9 +194,9 @@ static int open_output(const char *path, int *dst, int *hold, int *pollable, cha
 		*dst = sys_open(path, O_WRONLY | O_CREAT, 0644);
 		*pollable = 0;
 		if (*dst >= 0 && lseek(*dst, 0, SEEK_END) < 0) {
-			int e = -errno;
+			int oe = -errno;
 			sys_close(*dst);
-			*dst = e;
+			*dst = oe;
 		}
 	}
 	if (*dst >= 0)
