@@ -25,18 +25,18 @@
 
 #define CG_CGROUP2_MAGIC 0x63677270UL /* CGROUP2_SUPER_MAGIC; musl has no linux/magic.h */
 #define CG_ROOT "/sys/fs/cgroup"
-#define CG_BUF 16384            /* one cgroup file; longer ones are cut at a line end */
+#define CG_BUF 16384 /* one cgroup file; longer ones are cut at a line end */
 #define CG_MOUNTINFO_MAX (8u << 20)
 
 /* v1 controllers we read; v2 keeps its one directory in dir[CG_UNIFIED]. */
 enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_PIDS, CG_BLKIO, CG_HUGETLB, CG_NCTL };
 #define CG_UNIFIED 0
 static const char *const ctl_names[CG_NCTL] = { "memory", "cpu",   "cpuacct",
-						 "pids",   "blkio", "hugetlb" };
+	                                        "pids",   "blkio", "hugetlb" };
 
 struct cg {
 	int v2;
-	char *dir[CG_NCTL]; /* point into strings[]; NULL: not mounted or not listed */
+	char *dir[CG_NCTL];      /* point into strings[]; NULL: not mounted or not listed */
 	struct loop_watch watch; /* the eventfd (v1) or inotify fd (v2); fd -1 when none */
 	void (*on_oom)(void *ctx);
 	void *ctx;
@@ -126,7 +126,7 @@ static int parse_value(const char *s, const char *e, uint64_t max_value, uint64_
 
 /* Splits [s, e) on any of seps into at most max tokens; returns the count. */
 static int tokens(const char *s, const char *e, const char *seps, const char **tok, size_t *len,
-		  int max)
+                  int max)
 {
 	int n = 0;
 	while (s < e && n < max) {
@@ -144,9 +144,12 @@ static int tokens(const char *s, const char *e, const char *seps, const char **t
 	return n;
 }
 
-/* Fills the table's fields from "key value" lines; keys not in the table are ignored. */
-static void kv_fill(const char *text, const struct mt_field *t, size_t n, void *base)
+/* Fills the table's fields from "key value" lines; keys not in the table are ignored. Returns
+ * how many lines matched. */
+static int kv_fill(const char *text, const struct mt_field *t, size_t n, void *base)
 {
+	int hits = 0;
+
 	for (const char *p = text, *e, *next; p && *p; p = next) {
 		const char *tok[2];
 		size_t len[2];
@@ -157,23 +160,21 @@ static void kv_fill(const char *text, const struct mt_field *t, size_t n, void *
 		for (size_t i = 0; i < n; i++) {
 			if (t[i].key && span_eq(tok[0], len[0], t[i].key)) {
 				uint64_t v;
-				if (parse_value(tok[1], tok[1] + len[1], UINT64_MAX, &v) == 0)
+				if (parse_value(tok[1], tok[1] + len[1], UINT64_MAX, &v) == 0) {
 					*mt_field_ptr(base, &t[i]) = v;
+					hits++;
+				}
 				break;
 			}
 		}
 	}
+	return hits;
 }
 
 static int kv_get(const char *text, const char *key, uint64_t *v)
 {
 	struct mt_field f = { 1, key, 0 };
-	uint64_t x = UINT64_MAX - 1; /* a sentinel no counter reaches */
-	kv_fill(text, &f, 1, &x);
-	if (x == UINT64_MAX - 1)
-		return -ENOENT;
-	*v = x;
-	return 0;
+	return kv_fill(text, &f, 1, v) ? 0 : -ENOENT;
 }
 
 /* Decodes mountinfo's octal escapes (\040 for a space...) of [s, s+n) into dst. */
@@ -182,9 +183,10 @@ static int unescape(char *dst, size_t cap, const char *s, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-		    s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0'));
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
+			           (s[i + 3] - '0'));
 			i += 3;
 		}
 		if (o + 1 >= cap)
@@ -208,7 +210,7 @@ int cg_parse_proc_cgroup(const char *text, const char *ctl, char *path, size_t c
 		if (!c2)
 			continue;
 		int hit = ctl ? list_has(c1 + 1, (size_t)(c2 - c1 - 1), ctl, ',')
-			      : span_eq(p, (size_t)(c1 - p), "0") && c2 == c1 + 1;
+		              : span_eq(p, (size_t)(c1 - p), "0") && c2 == c1 + 1;
 		if (hit)
 			return copy_span(path, cap, c2 + 1, (size_t)(e - c2 - 1));
 	}
@@ -222,7 +224,7 @@ static int under_sys_fs_cgroup(const char *mnt)
 }
 
 int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap, char *root,
-		       size_t rcap)
+                       size_t rcap)
 {
 	int found = 0;
 
@@ -302,7 +304,7 @@ static int join(char *out, size_t cap, const char *mnt, const char *root, const 
 }
 
 static int resolve(const char *proc_cgroup, const char *mountinfo, const char *ctl, char *out,
-		   size_t cap)
+                   size_t cap)
 {
 	char path[PATH_MAX], mnt[PATH_MAX], root[PATH_MAX];
 	int e;
@@ -329,7 +331,7 @@ int cg_open_text(struct cg **out, const char *proc_cgroup, const char *mountinfo
 		if (unified && i != CG_UNIFIED)
 			continue;
 		e = resolve(proc_cgroup, mountinfo, unified ? NULL : ctl_names[i], dirs[i],
-			    sizeof(dirs[i]));
+		            sizeof(dirs[i]));
 		if (e == -ENAMETOOLONG) {
 			free(dirs);
 			return e;
@@ -507,10 +509,10 @@ static int gone(const struct cg *cg)
 static void v1_memory(const struct cg *cg, struct mt_v1 *m, char *buf)
 {
 	static const char *const mod[4] = { "memory", "memory.memsw", "memory.kmem",
-					    "memory.kmem.tcp" };
+		                            "memory.kmem.tcp" };
 	const char *dir = cg->dir[CG_MEMORY];
 	struct mt_v1_mem_entry *ent[4] = { &m->memory.usage, &m->memory.swap, &m->memory.kernel,
-					   &m->memory.kernel_tcp };
+		                           &m->memory.kernel_tcp };
 	char name[64];
 
 	if (rd(dir, "memory.stat", buf, CG_BUF) >= 0) {
@@ -518,13 +520,13 @@ static void v1_memory(const struct cg *cg, struct mt_v1 *m, char *buf)
 		kv_fill(buf, mt_v1_memory_fields, MT_V1_MEMORY_NFIELDS, &m->memory);
 		/* An absent module (no swap accounting, no kmem on new kernels) reads as zeros. */
 		for (int i = 0; i < 4; i++) {
-			if (sys_fmt(name, sizeof(name), "%s.usage_in_bytes", mod[i]) == 0)
+			if (sys_fmt(name, sizeof(name), "%s.usage_in_bytes", mod[i]) >= 0)
 				(void)rd_u64(dir, name, 0, &ent[i]->usage);
-			if (sys_fmt(name, sizeof(name), "%s.max_usage_in_bytes", mod[i]) == 0)
+			if (sys_fmt(name, sizeof(name), "%s.max_usage_in_bytes", mod[i]) >= 0)
 				(void)rd_u64(dir, name, 0, &ent[i]->max);
-			if (sys_fmt(name, sizeof(name), "%s.failcnt", mod[i]) == 0)
+			if (sys_fmt(name, sizeof(name), "%s.failcnt", mod[i]) >= 0)
 				(void)rd_u64(dir, name, 0, &ent[i]->failcnt);
-			if (sys_fmt(name, sizeof(name), "%s.limit_in_bytes", mod[i]) == 0)
+			if (sys_fmt(name, sizeof(name), "%s.limit_in_bytes", mod[i]) >= 0)
 				(void)rd_u64(dir, name, 0, &ent[i]->limit);
 		}
 	}
@@ -608,7 +610,7 @@ static void v1_blkio_file(struct mt_v1_blkio_list *l, const char *text, const ch
 		if (n == 4 && copy_span(be->op, sizeof(be->op), tok[2], len[2]) < 0)
 			continue;
 		if (cg_parse_partitions(parts, be->major, be->minor, be->device,
-					sizeof(be->device)) < 0)
+		                        sizeof(be->device)) < 0)
 			be->device[0] = 0; /* as the reference: unknown devices have no name */
 		l->n++;
 	}
@@ -706,9 +708,9 @@ static void v1_hugetlb(const struct cg *cg, struct mt_v1 *m)
 		if (sys_fmt(name, sizeof(name), "hugetlb.%s.usage_in_bytes", sizes[i]) < 0 ||
 		    rd_u64(dir, name, 0, &h->usage) < 0)
 			continue;
-		if (sys_fmt(name, sizeof(name), "hugetlb.%s.max_usage_in_bytes", sizes[i]) == 0)
+		if (sys_fmt(name, sizeof(name), "hugetlb.%s.max_usage_in_bytes", sizes[i]) >= 0)
 			(void)rd_u64(dir, name, 0, &h->max);
-		if (sys_fmt(name, sizeof(name), "hugetlb.%s.failcnt", sizes[i]) == 0)
+		if (sys_fmt(name, sizeof(name), "hugetlb.%s.failcnt", sizes[i]) >= 0)
 			(void)rd_u64(dir, name, 0, &h->failcnt);
 		memcpy(h->pagesize, sizes[i], sizeof(h->pagesize));
 		m->nhugetlb++;
@@ -719,9 +721,9 @@ int cg_read_v1(struct cg *cg, struct mt_v1 *m)
 {
 	char *buf;
 
-	memset(m, 0, sizeof(*m));
 	if (cg->v2)
 		return -EINVAL;
+	memset(m, 0, sizeof(*m));
 	if (gone(cg))
 		return -ENOENT;
 	if (!(buf = malloc(2 * CG_BUF)))
@@ -793,9 +795,9 @@ static void v2_hugetlb(const char *dir, struct mt_v2 *m)
 			struct mt_v2_hugetlb *h = &m->hugetlb[m->nhugetlb++];
 			memset(h, 0, sizeof(*h));
 			memcpy(h->pagesize, size, sizeof(h->pagesize));
-			if (sys_fmt(name, sizeof(name), "hugetlb.%s.current", size) == 0)
+			if (sys_fmt(name, sizeof(name), "hugetlb.%s.current", size) >= 0)
 				(void)rd_u64(dir, name, UINT64_MAX, &h->current);
-			if (sys_fmt(name, sizeof(name), "hugetlb.%s.max", size) == 0)
+			if (sys_fmt(name, sizeof(name), "hugetlb.%s.max", size) >= 0)
 				(void)rd_u64(dir, name, UINT64_MAX, &h->max);
 		}
 	}
@@ -806,9 +808,9 @@ int cg_read_v2(struct cg *cg, struct mt_v2 *m)
 	const char *dir = cg->dir[CG_UNIFIED];
 	char *buf;
 
-	memset(m, 0, sizeof(*m));
 	if (!cg->v2)
 		return -EINVAL;
+	memset(m, 0, sizeof(*m));
 	if (gone(cg))
 		return -ENOENT;
 	if (!(buf = malloc(CG_BUF)))
@@ -840,7 +842,7 @@ int cg_read_v2(struct cg *cg, struct mt_v2 *m)
 	if (rd(dir, "memory.events", buf, CG_BUF) >= 0) {
 		m->has_memory_events = 1;
 		kv_fill(buf, mt_v2_memory_events_fields, MT_V2_MEMORY_EVENTS_NFIELDS,
-			&m->memory_events);
+		        &m->memory_events);
 	}
 	free(buf);
 	return gone(cg) ? -ENOENT : 0;
@@ -885,7 +887,7 @@ static int oom_kills(const struct cg *cg, uint64_t *v)
 {
 	char buf[512];
 	ssize_t n = cg->v2 ? rd(cg->dir[CG_UNIFIED], "memory.events", buf, sizeof(buf))
-			   : rd(cg->dir[CG_MEMORY], "memory.oom_control", buf, sizeof(buf));
+	                   : rd(cg->dir[CG_MEMORY], "memory.oom_control", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (kv_get(buf, "oom_kill", v) < 0)
@@ -984,9 +986,9 @@ static int arm_v1(struct cg *cg)
 		sys_close(efd);
 		return e;
 	}
-	if ((e = sys_fmt(path, sizeof(path), "%s/cgroup.event_control", dir)) == 0 &&
+	if ((e = sys_fmt(path, sizeof(path), "%s/cgroup.event_control", dir)) >= 0 &&
 	    (e = cfd = sys_open(path, O_WRONLY, 0)) >= 0) {
-		if ((e = sys_fmt(line, sizeof(line), "%d %d", efd, ofd)) == 0)
+		if ((e = sys_fmt(line, sizeof(line), "%d %d", efd, ofd)) >= 0)
 			e = sys_write_all(cfd, line, strlen(line));
 		sys_close(cfd);
 	}
@@ -1014,7 +1016,7 @@ static int arm_v2(struct cg *cg)
 		return e;
 	}
 	/* cgroup.events changes when the cgroup empties: one more look at memory.events then. */
-	if (sys_fmt(path, sizeof(path), "%s/cgroup.events", dir) == 0 &&
+	if (sys_fmt(path, sizeof(path), "%s/cgroup.events", dir) >= 0 &&
 	    inotify_add_watch(fd, path, IN_MODIFY) < 0)
 		log_debug("OOM watch: %s: %s", path, strerror(errno));
 	cg->watch.fd = fd;
@@ -1040,7 +1042,7 @@ int cg_oom_watch(struct cg *cg, void (*on_oom)(void *ctx), void *ctx)
 	e = cg->v2 ? arm_v2(cg) : arm_v1(cg);
 	if (e < 0) {
 		log_warn("OOM watch on %s: %s", cg->dir[cg->v2 ? CG_UNIFIED : CG_MEMORY],
-			 strerror(-e));
+		         strerror(-e));
 		return e;
 	}
 	cg->watch.fn = on_watch;
@@ -1057,4 +1059,9 @@ int cg_oom_poll(struct cg *cg)
 	if (!cg->on_oom)
 		return 0;
 	return reconcile(cg);
+}
+
+int cg_oom_watching(const struct cg *cg)
+{
+	return cg->watch.fd >= 0;
 }

@@ -38,8 +38,8 @@ const char *cg_path(const struct cg *cg, const char *ctl);
  * Reads the controllers and encodes io.containerd.cgroups.v1.Metrics or .v2.Metrics into
  * buf[0..cap): *len is its size, *type_url the static name for the Any. A controller whose files
  * cannot be read is left out (proto3: absent submessage). -ENOENT when the cgroup is gone,
- * -ENOSPC when buf is too small (4 KiB is plenty below 64 CPUs; the worst case is ~40 KiB),
- * -ENOMEM.
+ * -ENOSPC when buf is too small (MT_V1_MAX_SIZE, 60 KiB, always suffices; a small container
+ * needs well under 1 KiB), -ENOMEM.
  */
 int cg_stats(struct cg *cg, uint8_t *buf, size_t cap, size_t *len, const char **type_url) CG_WARN;
 /* The same reads, into the structs (for tests and for the service's own use). -ENOENT if gone;
@@ -54,7 +54,7 @@ int cg_read_v2(struct cg *cg, struct mt_v2 *m) CG_WARN;
  * are not reported. The watch stops by itself when the cgroup is removed, and is torn down by
  * cg_close. on_oom must not call cg_close. Calling it again replaces the callback (the fds are
  * kept). On failure (-ENOENT: no memory controller) the callback and the baseline are still
- * kept, so cg_oom_poll works. -EALREADY never: re-arming is fine.
+ * kept, so cg_oom_poll works.
  */
 int cg_oom_watch(struct cg *cg, void (*on_oom)(void *ctx), void *ctx) CG_WARN;
 /*
@@ -65,6 +65,8 @@ int cg_oom_watch(struct cg *cg, void (*on_oom)(void *ctx), void *ctx) CG_WARN;
  * memory.oom_control oom_kill counter, and reports the larger; v2 reads memory.events oom_kill.
  */
 int cg_oom_poll(struct cg *cg);
+/* 1 while the watch's fd is on the loop; 0 before cg_oom_watch and after the cgroup went away. */
+int cg_oom_watching(const struct cg *cg);
 
 /* ---- text parsers, exposed for the tests ---- */
 
@@ -81,15 +83,15 @@ int cg_parse_proc_cgroup(const char *text, const char *ctl, char *path, size_t c
  * such as \040 decoded). Returns 0, -ENOENT or -ENAMETOOLONG.
  */
 int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap, char *root,
-		       size_t rcap) CG_WARN;
+                       size_t rcap) CG_WARN;
 /*
  * Builds a cg from both texts: unified selects v2. A path under the mount's root has the root
  * stripped (cgroup namespaces, bind-mounted subtrees).
  */
 int cg_open_text(struct cg **out, const char *proc_cgroup, const char *mountinfo,
-		 int unified) CG_WARN;
+                 int unified) CG_WARN;
 /* In /proc/partitions text, "/dev/<name>" of major:minor into out; -ENOENT if not listed. */
 int cg_parse_partitions(const char *text, uint64_t major, uint64_t minor, char *out,
-			size_t cap) CG_WARN;
+                        size_t cap) CG_WARN;
 
 #endif

@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#define F(num, key, type, field) { num, key, offsetof(type, field) }
+#define F(num, key, type, field)                                                                   \
+	{                                                                                          \
+		num, key, offsetof(type, field)                                                    \
+	}
 
 const struct mt_field mt_v1_memory_fields[MT_V1_MEMORY_NFIELDS] = {
 	F(1, "cache", struct mt_v1_memory, cache),
@@ -116,7 +119,8 @@ const struct mt_field mt_v2_memory_events_fields[MT_V2_MEMORY_EVENTS_NFIELDS] = 
 static void put_fields(struct pb_w *w, const struct mt_field *t, size_t n, const void *base)
 {
 	for (size_t i = 0; i < n; i++)
-		pb_put_uint(w, t[i].num, *(const uint64_t *)(const void *)((const char *)base + t[i].off));
+		pb_put_uint(w, t[i].num,
+		            *(const uint64_t *)(const void *)((const char *)base + t[i].off));
 }
 
 /* Decodes a message whose known fields all are uint64 and listed in t; others are skipped. */
@@ -369,7 +373,7 @@ static int v1_get_cpu(struct pb_str s, struct mt_v1_cpu *c)
 		if ((e = get_msg(&f, &b)) < 0)
 			return e;
 		e = f.num == 1 ? v1_get_usage(b, c)
-			       : get_fields(b, mt_v1_throttle_fields, MT_V1_THROTTLE_NFIELDS, c);
+		               : get_fields(b, mt_v1_throttle_fields, MT_V1_THROTTLE_NFIELDS, c);
 		if (e < 0)
 			return e;
 	}
@@ -399,9 +403,9 @@ static int v1_get_memory(struct pb_str s, struct mt_v1_memory *mem)
 			e = pb_as_u64(&f, mt_field_ptr(mem, &mt_v1_memory_fields[f.num - 1]));
 		} else if (f.num >= 33 && f.num <= 36) {
 			struct mt_v1_mem_entry *me = f.num == 33   ? &mem->usage
-						     : f.num == 34 ? &mem->swap
-						     : f.num == 35 ? &mem->kernel
-								   : &mem->kernel_tcp;
+			                             : f.num == 34 ? &mem->swap
+			                             : f.num == 35 ? &mem->kernel
+			                                           : &mem->kernel_tcp;
 			e = get_msg(&f, &b);
 			if (e >= 0)
 				e = v1_get_mem_entry(b, me);
@@ -557,7 +561,7 @@ void mt_v2_encode(struct pb_w *w, const struct mt_v2 *m)
 	if (m->has_memory_events) {
 		k = pb_begin(w, 8);
 		put_fields(w, mt_v2_memory_events_fields, MT_V2_MEMORY_EVENTS_NFIELDS,
-			   &m->memory_events);
+		           &m->memory_events);
 		pb_end(w, k);
 	}
 }
@@ -655,7 +659,7 @@ int mt_v2_decode(const void *p, size_t n, struct mt_v2 *m)
 		default: /* 8 */
 			m->has_memory_events = 1;
 			e = get_fields(b, mt_v2_memory_events_fields, MT_V2_MEMORY_EVENTS_NFIELDS,
-				       &m->memory_events);
+			               &m->memory_events);
 		}
 		if (e < 0)
 			return e;

@@ -23,12 +23,17 @@
 #define MT_V1_TYPE_URL "io.containerd.cgroups.v1.Metrics"
 #define MT_V2_TYPE_URL "io.containerd.cgroups.v2.Metrics"
 
-#define MT_MAX_CPUS 256   /* v1 cpu.usage.per_cpu values */
-#define MT_MAX_BLKIO 64   /* entries in each v1 blkio list, and v2 io.usage entries */
-#define MT_MAX_HUGETLB 16 /* hugetlb page sizes */
+#define MT_MAX_CPUS 256    /* v1 cpu.usage.per_cpu values */
+#define MT_MAX_BLKIO 64    /* entries in each v1 blkio list, and v2 io.usage entries */
+#define MT_MAX_HUGETLB 16  /* hugetlb page sizes */
 #define MT_PAGESIZE_MAX 16 /* "2MB", "1GB": with the NUL */
 #define MT_OP_MAX 16       /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
 #define MT_DEVICE_MAX 48   /* "/dev/" + a /proc/partitions name */
+
+/* Upper bounds of an encoded message with every array full (t_metrics checks them): a buffer of
+ * this size never gives -PB_ENOSPC. */
+#define MT_V1_MAX_SIZE (60 * 1024)
+#define MT_V2_MAX_SIZE (8 * 1024)
 
 /*
  * One uint64 field of a message, for table-driven encoding and for parsing cgroup "key value"
@@ -70,11 +75,11 @@ struct mt_v1_mem_entry {
 /* MemoryStat: fields 1..32 from memory.stat (see mt_v1_memory_fields), then 33..36. */
 struct mt_v1_memory {
 	uint64_t cache, rss, rss_huge, mapped_file, dirty, writeback, pg_pg_in, pg_pg_out, pg_fault,
-		pg_maj_fault, inactive_anon, active_anon, inactive_file, active_file, unevictable,
-		hierarchical_memory_limit, hierarchical_swap_limit, total_cache, total_rss,
-		total_rss_huge, total_mapped_file, total_dirty, total_writeback, total_pg_pg_in,
-		total_pg_pg_out, total_pg_fault, total_pg_maj_fault, total_inactive_anon,
-		total_active_anon, total_inactive_file, total_active_file, total_unevictable;
+	    pg_maj_fault, inactive_anon, active_anon, inactive_file, active_file, unevictable,
+	    hierarchical_memory_limit, hierarchical_swap_limit, total_cache, total_rss,
+	    total_rss_huge, total_mapped_file, total_dirty, total_writeback, total_pg_pg_in,
+	    total_pg_pg_out, total_pg_fault, total_pg_maj_fault, total_inactive_anon,
+	    total_active_anon, total_inactive_file, total_active_file, total_unevictable;
 	struct mt_v1_mem_entry usage, swap, kernel, kernel_tcp; /* 33..36, always encoded */
 };
 
@@ -87,14 +92,14 @@ struct mt_v1_blkio_entry {
 
 /* BlkIOStat: eight repeated lists, field numbers 1..8 in this order. */
 enum {
-	MT_BLKIO_SERVICE_BYTES,  /* io_service_bytes_recursive = 1 */
-	MT_BLKIO_SERVICED,       /* io_serviced_recursive = 2 */
-	MT_BLKIO_QUEUED,         /* io_queued_recursive = 3 */
-	MT_BLKIO_SERVICE_TIME,   /* io_service_time_recursive = 4 */
-	MT_BLKIO_WAIT_TIME,      /* io_wait_time_recursive = 5 */
-	MT_BLKIO_MERGED,         /* io_merged_recursive = 6 */
-	MT_BLKIO_TIME,           /* io_time_recursive = 7 */
-	MT_BLKIO_SECTORS,        /* sectors_recursive = 8 */
+	MT_BLKIO_SERVICE_BYTES, /* io_service_bytes_recursive = 1 */
+	MT_BLKIO_SERVICED,      /* io_serviced_recursive = 2 */
+	MT_BLKIO_QUEUED,        /* io_queued_recursive = 3 */
+	MT_BLKIO_SERVICE_TIME,  /* io_service_time_recursive = 4 */
+	MT_BLKIO_WAIT_TIME,     /* io_wait_time_recursive = 5 */
+	MT_BLKIO_MERGED,        /* io_merged_recursive = 6 */
+	MT_BLKIO_TIME,          /* io_time_recursive = 7 */
+	MT_BLKIO_SECTORS,       /* sectors_recursive = 8 */
 	MT_BLKIO_NLISTS
 };
 
@@ -149,11 +154,11 @@ struct mt_v2_cpu {
  * memory.max, memory.swap.current and memory.swap.max ("max" = UINT64_MAX, as the reference). */
 struct mt_v2_memory {
 	uint64_t anon, file, kernel_stack, slab, sock, shmem, file_mapped, file_dirty,
-		file_writeback, anon_thp, inactive_anon, active_anon, inactive_file, active_file,
-		unevictable, slab_reclaimable, slab_unreclaimable, pgfault, pgmajfault,
-		workingset_refault, workingset_activate, workingset_nodereclaim, pgrefill, pgscan,
-		pgsteal, pgactivate, pgdeactivate, pglazyfree, pglazyfreed, thp_fault_alloc,
-		thp_collapse_alloc;
+	    file_writeback, anon_thp, inactive_anon, active_anon, inactive_file, active_file,
+	    unevictable, slab_reclaimable, slab_unreclaimable, pgfault, pgmajfault,
+	    workingset_refault, workingset_activate, workingset_nodereclaim, pgrefill, pgscan,
+	    pgsteal, pgactivate, pgdeactivate, pglazyfree, pglazyfreed, thp_fault_alloc,
+	    thp_collapse_alloc;
 	uint64_t usage, usage_limit, swap_usage, swap_limit;
 };
 
