@@ -49,9 +49,9 @@ build/shimbox: $(OBJ) $(BEARSSL)/lib/libbearssl.a
 	@echo "build/shimbox: $$(stat -c %s $@) bytes"
 
 # Unit tests of wire/: clang, glibc, ASan+UBSan.
-build/test/t_%: test/unit/t_%.c $(WIRE_SRC) $(HDR) test/unit/tap.h
+build/test/t_%: test/unit/t_%.c $(WIRE_SRC) $(HDR) test/unit/tap.h test/unit/golden.h $(wildcard test/golden/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(SAN_CFLAGS) -Itest/unit -o $@ $< $(WIRE_SRC)
+	$(CLANG) $(SAN_CFLAGS) -Itest/unit -Itest/golden -o $@ $< $(WIRE_SRC)
 
 # Unit tests of core/: musl, static, linked like the product (BearSSL is a musl build).
 build/test/m_%: test/unit/m_%.c $(CORE_SRC) $(WIRE_SRC) $(HDR) test/unit/tap.h $(BEARSSL)/lib/libbearssl.a
@@ -60,7 +60,7 @@ build/test/m_%: test/unit/m_%.c $(CORE_SRC) $(WIRE_SRC) $(HDR) test/unit/tap.h $
 		$(CORE_SRC) $(WIRE_SRC) $(BEARSSL)/lib/libbearssl.a
 
 # libFuzzer targets (clang, glibc, ASan+UBSan). `make check` replays the corpus only.
-build/fuzz/f_%: test/fuzz/f_%.c $(WIRE_SRC) $(HDR)
+build/fuzz/f_%: test/fuzz/f_%.c test/fuzz/targets.h $(WIRE_SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $< $(WIRE_SRC)
 

@@ -23,7 +23,10 @@ struct opt_runc {
 int opt_runc_decode(const void *p, size_t n, struct opt_runc *m) PB_WARN;
 void opt_runc_encode(struct pb_w *w, const struct opt_runc *m);
 
-/* CheckpointOptions; empty_namespaces (field 6) is iterated with pb_repeated_next over raw. */
+/*
+ * CheckpointOptions; empty_namespaces (field 6, validated and counted by the decoder) is iterated
+ * with pb_repeated_next over raw.
+ */
 struct opt_checkpoint {
 	int exit, open_tcp, external_unix_sockets, terminal, file_locks;
 	size_t nempty_namespaces;
@@ -41,7 +44,7 @@ int opt_process_details_decode(const void *p, size_t n, struct opt_process_detai
 void opt_process_details_encode(struct pb_w *w, const struct opt_process_details *m);
 
 /* containerd.runtime.bootstrap.v1.BootstrapParams; extensions (field 8, each {value=1 Any}) are
- * iterated with opt_bootstrap_extension_next over raw. */
+ * iterated with opt_bootstrap_extension_next over raw; the decoder has validated them all. */
 struct opt_bootstrap_params {
 	struct pb_str instance_id, ns;
 	int32_t log_level;

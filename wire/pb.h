@@ -91,7 +91,8 @@ static inline int64_t pb_zigzag_decode(uint64_t v)
 
 static inline uint64_t pb_zigzag_encode(int64_t v)
 {
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	/* All ones for a negative v, without shifting a signed value (implementation-defined). */
+	return ((uint64_t)v << 1) ^ (0 - ((uint64_t)v >> 63));
 }
 
 /*

@@ -49,10 +49,16 @@ void tk_any_put(struct pb_w *w, uint32_t num, const struct tk_any *m);
 int tk_mount_decode(const void *p, size_t n, struct tk_mount *m) PB_WARN;
 /* Iterates the repeated Mount field `num` of message `it` (see pb_repeated_next). 1, 0 or -PB_E*. */
 int tk_mount_next(struct pb_r *it, uint32_t num, struct tk_mount *m) PB_WARN;
-/* Copies every occurrence of repeated field src_num of message src to field dst_num, verbatim. */
+/*
+ * Copies every occurrence of repeated field src_num of message src to field dst_num, verbatim.
+ * A malformed src (or an occurrence that is not length-delimited) sets w->err to its -PB_E*.
+ */
 void pb_copy_repeated(struct pb_w *w, uint32_t dst_num, struct pb_str src, uint32_t src_num);
 
-/* CreateTaskRequest. Mounts: tk_mount_next over pb_r_of(raw) with field 3. */
+/*
+ * CreateTaskRequest. Mounts: tk_mount_next over pb_r_of(raw) with field 3; the decoder has
+ * validated every mount, so after a successful decode that iteration cannot fail.
+ */
 struct tk_create_req {
 	struct pb_str id, bundle;
 	int terminal;
@@ -162,7 +168,10 @@ struct tk_checkpoint_req {
 int tk_checkpoint_req_decode(const void *p, size_t n, struct tk_checkpoint_req *m) PB_WARN;
 void tk_checkpoint_req_encode(struct pb_w *w, const struct tk_checkpoint_req *m);
 
-/* UpdateTaskRequest; annotations (map, field 3) are kept in raw and ignored by the shim. */
+/*
+ * UpdateTaskRequest; annotations (map, field 3, validated and counted) are kept in raw and ignored
+ * by the shim.
+ */
 struct tk_update_req {
 	struct pb_str id;
 	int has_resources;

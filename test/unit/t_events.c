@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/* wire/events: event payloads, Envelope and ForwardRequest against protoc; containerd's name rules.
+ */
+#include "wire/events.h"
+#include "golden.h"
+
+static int streq(struct pb_str s, const char *c)
+{
+	return pb_str_eq(s, c);
+}
+
+static int same(struct pb_str s, const char *golden_name)
+{
+	struct pb_str g = golden_str(golden_name);
+	return s.n == g.n && memcmp(s.p, g.p, g.n) == 0;
+}
+
+static struct pb_str S(const char *c) {
+	return pb_str_of(c, strlen(c));
+}
+
+static int
+create_all_dec(const uint8_t *p, size_t n)
+{
+	struct ev_task_create m;
+	struct tk_mount mnt;
+	int e = ev_task_create_decode(p, n, &m);
+	if (e < 0)
+		return e;
+	struct pb_r it = pb_r_of(m.rootfs_src);
+	while ((e = tk_mount_next(&it, m.rootfs_src_num, &mnt)) > 0)
+		;
+	return e;
+}
+
+CODEC_FNS(create, struct ev_task_create, ev_task_create_decode, ev_task_create_encode)
+CODEC_FNS(start, struct ev_task_start, ev_task_start_decode, ev_task_start_encode)
+CODEC_FNS(exit, struct ev_task_exit, ev_task_exit_decode, ev_task_exit_encode)
+CODEC_FNS(delete, struct ev_task_delete, ev_task_delete_decode, ev_task_delete_encode)
+CODEC_FNS(id, struct ev_task_id, ev_task_id_decode, ev_task_id_encode)
+CODEC_FNS(exec, struct ev_task_exec, ev_task_exec_decode, ev_task_exec_encode)
+CODEC_FNS(ckpt, struct ev_task_checkpointed, ev_task_checkpointed_decode,
+          ev_task_checkpointed_encode)
+CODEC_FNS(env, struct ev_envelope, ev_envelope_decode, ev_envelope_encode)
+CODEC_FNS(fwd, struct ev_envelope, ev_forward_req_decode, ev_forward_req_encode)
+
+static const struct codec codecs[] = {
+	{ "TaskCreate", create_all_dec, create_enc },
+	{ "TaskStart", start_dec, start_enc },
+	{ "TaskExit", exit_dec, exit_enc },
+	{ "TaskDelete", delete_dec, delete_enc },
+	{ "TaskOOM", id_dec, id_enc },
+	{ "TaskPaused", id_dec, id_enc },
+	{ "TaskResumed", id_dec, id_enc },
+	{ "TaskExecAdded", exec_dec, exec_enc },
+	{ "TaskExecStarted", exec_dec, exec_enc },
+	{ "TaskCheckpointed", ckpt_dec, ckpt_enc },
+	{ "Envelope", env_dec, env_enc },
+	{ "ForwardRequest", fwd_dec, fwd_enc },
+};
+
+#define DECODE(name, fn, m) fn(golden_get(name)->data, golden_get(name)->len, m)
+
+#define ENCODES_AS(name, call, ...)                                                                \
+	do {                                                                                       \
+		uint8_t buf_[2048];                                                                \
+		struct pb_w w_ = pb_w_init(buf_, sizeof(buf_));                                    \
+		struct pb_w *w = &w_;                                                              \
+		call;                                                                              \
+		const struct golden *g_ = golden_get(name);                                        \
+		CHECK(w_.err == 0 && w_.len == g_->len && memcmp(buf_, g_->data, g_->len) == 0,    \
+		      __VA_ARGS__);                                                                \
+	} while (0)
+
+static void test_create(void)
+{
+	struct ev_task_create m;
+	struct tk_create_req req;
+	struct tk_mount mnt;
+	struct pb_r it;
+	int e = DECODE("ev_task_create", ev_task_create_decode, &m);
+
+	CHECK(e == 0 && streq(m.container_id, "redis-7f3a") && m.pid == 4321 &&
+	          streq(m.checkpoint, "/var/lib/containerd/checkpoints/redis") &&
+	          streq(m.io.stdin_path, "/run/containerd/fifo/1234567/redis-7f3a-stdin") &&
+	          streq(m.io.stderr_path, "/run/containerd/fifo/1234567/redis-7f3a-stderr") &&
+	          m.io.terminal == 1,
+	      "ev_task_create: fields and TaskIO");
+	it = pb_r_of(m.rootfs_src);
+	CHECK(m.rootfs_src_num == 3 && tk_mount_next(&it, m.rootfs_src_num, &mnt) == 1 &&
+	          streq(mnt.type, "overlay") && tk_mount_next(&it, 3, &mnt) == 1 &&
+	          streq(mnt.target, "/data") && tk_mount_next(&it, 3, &mnt) == 0,
+	      "ev_task_create: the two mounts");
+
+	/* What Create publishes: scalars from the request, mounts copied from its raw bytes. */
+	CHECK(DECODE("create_req", tk_create_req_decode, &req) == 0, "create_req decodes");
+	memset(&m, 0, sizeof(m));
+	m.container_id = req.id;
+	m.bundle = req.bundle;
+	m.rootfs_src = req.raw;
+	m.rootfs_src_num = 3;
+	m.io.stdin_path = req.stdin_path;
+	m.io.stdout_path = req.stdout_path;
+	m.io.stderr_path = req.stderr_path;
+	m.io.terminal = req.terminal;
+	m.checkpoint = req.checkpoint;
+	m.pid = 4321;
+	ENCODES_AS("ev_task_create", ev_task_create_encode(w, &m),
+	           "ev_task_create built from create_req equals protoc's TaskCreate");
+
+	e = DECODE("ev_task_create_noio", ev_task_create_decode, &m);
+	CHECK(e == 0 && m.io.stdin_path.n == 0 && !m.io.terminal && m.pid == 4321,
+	      "ev_task_create_noio: empty TaskIO");
+	memset(&m, 0, sizeof(m));
+	m.container_id = S("redis-7f3a");
+	m.bundle = S("/run/containerd/io.containerd.runtime.v2.task/default/redis-7f3a");
+	m.pid = 4321;
+	ENCODES_AS("ev_task_create_noio", ev_task_create_encode(w, &m),
+	           "TaskCreate without rootfs or IO still carries io (22 00)");
+
+	static const uint8_t badio[] = { 0x22, 0x02, 0x20, 0x00, 0x22, 0x02, 0x08, 0x01 };
+	CHECK(ev_task_create_decode(badio, sizeof(badio), &m) == -PB_EWIRETYPE,
+	      "ev_task_create: a TaskIO path sent as varint is refused");
+}
+
+static void test_others(void)
+{
+	struct ev_task_start st;
+	struct ev_task_exit ex;
+	struct ev_task_delete del;
+	struct ev_task_id id;
+	struct ev_task_exec exe;
+	struct ev_task_checkpointed ck;
+
+	CHECK(DECODE("ev_task_start", ev_task_start_decode, &st) == 0 &&
+	          streq(st.container_id, "redis-7f3a") && st.pid == 4321,
+	      "ev_task_start");
+	CHECK(DECODE("ev_task_exit", ev_task_exit_decode, &ex) == 0 &&
+	          streq(ex.container_id, "redis-7f3a") && streq(ex.id, "redis-7f3a") &&
+	          ex.pid == 4321 && ex.exit_status == 0 && ex.exited_at.seconds == 1732550400 &&
+	          ex.exited_at.nanos == 123456789,
+	      "ev_task_exit: init, status 0");
+	memset(&ex, 0, sizeof(ex));
+	ex.container_id = S("redis-7f3a");
+	ex.id = S("exec-αβγ-1");
+	ex.pid = 4400;
+	ex.exit_status = 137;
+	ex.exited_at.seconds = 1732550461;
+	ex.exited_at.nanos = 1;
+	ENCODES_AS("ev_task_exit_exec", ev_task_exit_encode(w, &ex), "ev_task_exit_exec from C");
+	CHECK(DECODE("ev_task_delete", ev_task_delete_decode, &del) == 0 && del.pid == 4321 &&
+	          del.exit_status == 143 && del.exited_at.nanos == 999 && del.id.n == 0,
+	      "ev_task_delete: init");
+	CHECK(DECODE("ev_task_delete_exec", ev_task_delete_decode, &del) == 0 &&
+	          del.exit_status == 255 && del.exited_at.seconds == TK_TS_UNSET_SECONDS &&
+	          streq(del.id, "exec-αβγ-1"),
+	      "ev_task_delete_exec: Go zero time, exec id");
+	CHECK(DECODE("ev_task_oom", ev_task_id_decode, &id) == 0 &&
+	          streq(id.container_id, "redis-7f3a"),
+	      "ev_task_oom");
+	CHECK(DECODE("ev_task_paused", ev_task_id_decode, &id) == 0 &&
+	          streq(id.container_id, "redis-7f3a"),
+	      "ev_task_paused");
+	CHECK(DECODE("ev_task_exec_added", ev_task_exec_decode, &exe) == 0 &&
+	          streq(exe.exec_id, "exec-αβγ-1") && exe.pid == 0,
+	      "ev_task_exec_added: no pid");
+	CHECK(DECODE("ev_task_exec_started", ev_task_exec_decode, &exe) == 0 &&
+	          streq(exe.exec_id, "exec-αβγ-1") && exe.pid == 4400,
+	      "ev_task_exec_started: pid");
+	CHECK(DECODE("ev_task_checkpointed", ev_task_checkpointed_decode, &ck) == 0 &&
+	          ck.checkpoint.n == 71 && !memcmp(ck.checkpoint.p, "sha256:", 7),
+	      "ev_task_checkpointed");
+}
+
+static void test_envelope(void)
+{
+	struct ev_envelope env;
+	struct ev_task_exit ex;
+	struct ev_task_start st;
+
+	CHECK(DECODE("ev_envelope", ev_envelope_decode, &env) == 0 &&
+	          env.timestamp.seconds == 1732550400 && env.timestamp.nanos == 123999999 &&
+	          streq(env.ns, "k8s.io") && streq(env.topic, "/tasks/exit") &&
+	          streq(env.event.type_url, "containerd.events.TaskExit") &&
+	          same(env.event.value, "ev_task_exit"),
+	      "ev_envelope: all fields; event is ev_task_exit");
+	CHECK(ev_task_exit_decode(env.event.value.p, env.event.value.n, &ex) == 0 && ex.pid == 4321,
+	      "ev_envelope: the nested TaskExit decodes");
+	CHECK(ev_identifier_valid(env.ns) && ev_topic_valid(env.topic),
+	      "ev_envelope: namespace and topic pass containerd's validation");
+
+	CHECK(DECODE("ev_forward_req", ev_forward_req_decode, &env) == 0 &&
+	          env.timestamp.seconds == 1732550399 && env.timestamp.nanos == 7 &&
+	          streq(env.ns, "default") && streq(env.topic, "/tasks/start") &&
+	          streq(env.event.type_url, "containerd.events.TaskStart") &&
+	          same(env.event.value, "ev_task_start") &&
+	          ev_task_start_decode(env.event.value.p, env.event.value.n, &st) == 0 &&
+	          st.pid == 4321,
+	      "ev_forward_req: the envelope and its TaskStart");
+
+	/* What the publisher builds. */
+	uint8_t ev[64];
+	struct pb_w ew = pb_w_init(ev, sizeof(ev));
+	st.container_id = S("redis-7f3a");
+	st.pid = 4321;
+	ev_task_start_encode(&ew, &st);
+	memset(&env, 0, sizeof(env));
+	env.timestamp.seconds = 1732550399;
+	env.timestamp.nanos = 7;
+	env.ns = S("default");
+	env.topic = S("/tasks/start");
+	env.event.type_url = S("containerd.events.TaskStart");
+	env.event.value.p = ev;
+	env.event.value.n = ew.len;
+	ENCODES_AS("ev_forward_req", ev_forward_req_encode(w, &env),
+	           "ev_forward_req from C values, as core/publish builds it");
+
+	static const uint8_t empty_fwd[] = { 0x0a, 0x00 };
+	CHECK(ev_forward_req_decode(empty_fwd, sizeof(empty_fwd), &env) == 0 && env.ns.n == 0 &&
+	          env.timestamp.seconds == 0,
+	      "an empty envelope decodes to zero");
+	static const uint8_t varint_env[] = { 0x08, 0x01 };
+	CHECK(ev_forward_req_decode(varint_env, sizeof(varint_env), &env) == -PB_EWIRETYPE,
+	      "an envelope sent as varint is refused");
+	static const uint8_t bad_ts[] = { 0x0a, 0x04, 0x0a, 0x02, 0x08, 0x80 };
+	CHECK(ev_forward_req_decode(bad_ts, sizeof(bad_ts), &env) == -PB_ETRUNC,
+	      "a truncated timestamp deep inside is refused");
+	memset(&env, 0, sizeof(env));
+	uint8_t buf[32];
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	ev_envelope_encode(&w, &env);
+	static const uint8_t zero_env[] = { 0x0a, 0x00, 0x22, 0x00 };
+	CHECK_MEM(buf, w.len, zero_env, sizeof(zero_env),
+	          "a zero envelope still carries timestamp and event");
+}
+
+static void ident(const char *s, int want)
+{
+	CHECK(ev_identifier_valid(S(s)) == want, "identifier \"%s\" is %svalid", s,
+	      want ? "" : "in");
+}
+
+static void topic(const char *s, int want)
+{
+	CHECK(ev_topic_valid(S(s)) == want, "topic \"%s\" is %svalid", s, want ? "" : "in");
+}
+
+static void test_rules(void)
+{
+	char long_id[80];
+
+	ident("default", 1);
+	ident("k8s.io", 1);
+	ident("a", 1);
+	ident("0", 1);
+	ident("a.b_c-d", 1);
+	ident("moby", 1);
+	ident("A9.z-0_Q", 1);
+	ident("", 0);
+	ident(".a", 0);
+	ident("a.", 0);
+	ident("a..b", 0);
+	ident("a._b", 0);
+	ident("-a", 0);
+	ident("a b", 0);
+	ident("a/b", 0);
+	ident("ü", 0);
+	ident("a?", 0);
+	memset(long_id, 'x', sizeof(long_id));
+	CHECK(ev_identifier_valid(pb_str_of(long_id, 76)), "76 characters are allowed");
+	CHECK(!ev_identifier_valid(pb_str_of(long_id, 77)), "77 characters are not");
+	const char nul[] = { 'a', 0, 'b' };
+	CHECK(!ev_identifier_valid(pb_str_of(nul, 3)), "an embedded NUL is refused");
+
+	topic("/tasks/create", 1);
+	topic("/tasks/start", 1);
+	topic("/tasks/exit", 1);
+	topic("/tasks/delete", 1);
+	topic("/tasks/oom", 1);
+	topic("/tasks/exec-added", 1);
+	topic("/tasks/exec-started", 1);
+	topic("/tasks/paused", 1);
+	topic("/tasks/resumed", 1);
+	topic("/tasks/checkpointed", 1);
+	topic("/x", 1);
+	topic("/a.b/c_d/e-f/g", 1);
+	topic("/tasks/?", 0);
+	topic("", 0);
+	topic("/", 0);
+	topic("tasks/exit", 0);
+	topic("/tasks/", 0);
+	topic("//tasks", 0);
+	topic("/tasks//exit", 0);
+	topic("/tasks/-exit", 0);
+	topic("/tasks/exit.", 0);
+	memset(long_id, 'x', sizeof(long_id));
+	long_id[0] = '/';
+	CHECK(ev_topic_valid(pb_str_of(long_id, 77)), "a topic component of 76 characters");
+	CHECK(!ev_topic_valid(pb_str_of(long_id, 78)), "a topic component of 77 characters");
+}
+
+int main(void)
+{
+	golden_suite("ev_", codecs, sizeof(codecs) / sizeof(codecs[0]));
+	test_create();
+	test_others();
+	test_envelope();
+	test_rules();
+	return tap_done();
+}
