@@ -149,6 +149,23 @@ static void call_done(struct call c)
 
 void call_reply(struct call c, const void *payload, size_t n)
 {
+	if (c.xform) {
+		size_t cap = n * 2 + 256;
+		uint8_t *buf = malloc(cap);
+		if (!buf) {
+			conn_send(c.conn, c.stream, TT_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
+		} else {
+			struct pb_w w = pb_w_init(buf, cap);
+			c.xform(&w, payload, n);
+			if (w.err)
+				conn_send(c.conn, c.stream, TT_INTERNAL, "cannot encode the reply", NULL, 0);
+			else
+				conn_send(c.conn, c.stream, TT_OK, NULL, buf, w.len);
+			free(buf);
+		}
+		call_done(c);
+		return;
+	}
 	conn_send(c.conn, c.stream, TT_OK, NULL, payload, n);
 	call_done(c);
 }
@@ -167,7 +184,7 @@ void call_error(struct call c, int code, const char *fmt, ...)
 static void conn_frame(struct conn *c)
 {
 	struct tt_req req;
-	struct call call = { c, c->h.stream };
+	struct call call = { c, c->h.stream, NULL };
 	int e;
 
 	if (c->h.type != TT_REQUEST)
@@ -200,7 +217,7 @@ static int conn_read(struct conn *c)
 			int code = tt_hdr_check(&c->h, msg, sizeof(msg));
 			if (code != TT_OK) {
 				c->discard = c->h.len;
-				struct call call = { c, c->h.stream };
+				struct call call = { c, c->h.stream, NULL };
 				c->refs++;
 				call_error(call, code, "%s", msg);
 				if (c->closed)

@@ -19,6 +19,9 @@ struct conn;
 struct call {
 	struct conn *conn;
 	uint32_t stream;
+	/* Optional: rewrites a successful reply's payload (a service served in another dialect,
+	 * such as the v1 shim's StartResponse). NULL: sent as is. */
+	void (*xform)(struct pb_w *out, const void *payload, size_t n);
 };
 
 /* The dispatcher: must eventually call call_reply (or call_error) exactly once. */

@@ -8,7 +8,13 @@
 #include "wire/events.h"
 #include "wire/ttrpc.h"
 
+#include "reaper.h"
+#include "spawn.h"
+
 #include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +28,23 @@
 #define PUB_BACKOFF_MAX_MS 2000
 
 /* A queued event: the encoded ForwardRequest payload. */
+/* A queued event: the encoded ForwardRequest payload, or (exec mode) the encoded Any. */
 struct pub_item {
 	struct pub_item *next;
 	char topic[64];
+	void (*done)(void *ctx);
+	void *ctx;
 	size_t len;
 	uint8_t data[];
 };
 
 static char pub_path[108];
+/* Exec mode (the v1 shim): `<binary> --address <address> publish --topic T --namespace NS`. */
+static char pub_binary[256], pub_grpc[256];
+static pid_t pub_child;
+static struct pub_exec_job {
+	int stdin_fd;
+} exec_job = { -1 };
 static char pub_ns[80];
 static struct pub_item *head, *tail;
 static size_t queued;
@@ -49,6 +64,13 @@ static unsigned backoff_ms;
 static int busy_retry; /* a retry is scheduled */
 
 static void pub_kick(void);
+
+/* An Any as a top-level message (what `containerd publish` reads on stdin). */
+static void tk_any_encode_top(struct pb_w *w, const struct tk_any *a)
+{
+	pb_put_str(w, 1, a->type_url);
+	pb_put_str(w, 2, a->value);
+}
 
 static void pub_disconnect(void)
 {
@@ -82,6 +104,8 @@ static void pub_pop(void)
 	if (!head)
 		tail = NULL;
 	queued--;
+	if (it->done)
+		it->done(it->ctx);
 	free(it);
 }
 
@@ -201,9 +225,62 @@ static int pub_connect(void)
 	return 0;
 }
 
+static void on_exec_exit(void *ctx, const struct reap_exit *e)
+{
+	(void)ctx;
+	pub_child = 0;
+	sys_closep(&exec_job.stdin_fd);
+	if (e->status != 0) {
+		busy_retry = 1;
+		backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
+		if (backoff_ms > PUB_BACKOFF_MAX_MS)
+			backoff_ms = PUB_BACKOFF_MAX_MS;
+		log_warn("publish %s: %s exited with %d; retrying in %u ms", head->topic, pub_binary,
+			 e->status, backoff_ms);
+		loop_timer_arm(&retry_timer, backoff_ms);
+		return;
+	}
+	sent_total++;
+	backoff_ms = 0;
+	pub_pop();
+	pub_kick();
+}
+
+/* Exec mode: one publisher child at a time, so events arrive in order. */
+static void pub_kick_exec(void)
+{
+	const char *argv[] = { pub_binary, "--address", pub_grpc, "publish", "--topic", head->topic,
+			       "--namespace", pub_ns, NULL };
+	int fd = memfd_create("event", MFD_CLOEXEC);
+	if (fd < 0 || sys_write_all(fd, head->data, head->len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		sys_close(fd);
+		busy_retry = 1;
+		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
+		return;
+	}
+	struct spawn_opts o = { .argv = argv, .fds = { fd, -1, -1 }, .fd3 = -1,
+				.pdeathsig = SIGKILL };
+	pid_t pid = spawn(&o);
+	if (pid < 0 || reap_watch(pid, on_exec_exit, NULL) < 0) {
+		sys_close(fd);
+		log_warn("publish %s: cannot run %s: %s", head->topic, pub_binary,
+			 strerror(pid < 0 ? (int)-pid : ENOMEM));
+		busy_retry = 1;
+		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
+		return;
+	}
+	pub_child = pid;
+	exec_job.stdin_fd = fd;
+}
+
 /* Sends the head of the queue if nothing is in flight. */
 static void pub_kick(void)
 {
+	if (pub_binary[0]) {
+		if (head && !pub_child && !busy_retry)
+			pub_kick_exec();
+		return;
+	}
 	if (!head || inflight_stream || busy_retry || !pub_path[0])
 		return;
 	if (sock.fd < 0) {
@@ -262,12 +339,31 @@ int pub_init(const char *address, const char *ns)
 	return sys_fmt(pub_path, sizeof(pub_path), "%s", address) < 0 ? -ENAMETOOLONG : 0;
 }
 
+int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
+{
+	retry_timer.fn = on_retry;
+	deadline_timer.fn = on_deadline;
+	if (sys_fmt(pub_ns, sizeof(pub_ns), "%s", ns) < 0 ||
+	    sys_fmt(pub_binary, sizeof(pub_binary), "%s", binary) < 0 ||
+	    sys_fmt(pub_grpc, sizeof(pub_grpc), "%s", grpc_address) < 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 void pub_event(const char *topic, const char *type_url, const void *event, size_t n)
+{
+	pub_event_then(topic, type_url, event, n, NULL, NULL);
+}
+
+void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
+		    void (*done)(void *ctx), void *ctx)
 {
 	struct ev_envelope env;
 	if (queued >= PUB_QUEUE_MAX) {
 		dropped_total++;
 		log_error("event queue full (%d): dropping %s", PUB_QUEUE_MAX, topic);
+		if (done)
+			done(ctx);
 		return;
 	}
 	size_t cap = n + strlen(topic) + strlen(type_url) + strlen(pub_ns) + 64;
@@ -285,13 +381,20 @@ void pub_event(const char *topic, const char *type_url, const void *event, size_
 	env.event.value.p = event;
 	env.event.value.n = n;
 	struct pb_w w = pb_w_init(it->data, cap);
-	ev_forward_req_encode(&w, &env);
+	if (pub_binary[0])
+		tk_any_encode_top(&w, &env.event);
+	else
+		ev_forward_req_encode(&w, &env);
 	if (w.err) {
 		free(it);
 		dropped_total++;
 		log_error("cannot encode event %s", topic);
+		if (done)
+			done(ctx);
 		return;
 	}
+	it->done = done;
+	it->ctx = ctx;
 	it->len = w.len;
 	it->next = NULL;
 	snprintf(it->topic, sizeof(it->topic), "%s", topic);
@@ -302,7 +405,7 @@ void pub_event(const char *topic, const char *type_url, const void *event, size_
 	tail = it;
 	queued++;
 	log_debug("event %s queued (%zu)", topic, queued);
-	if (!pub_path[0]) {
+	if (!pub_path[0] && !pub_binary[0]) {
 		pub_pop(); /* no containerd to tell: nothing to keep */
 		return;
 	}

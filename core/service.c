@@ -210,6 +210,14 @@ static void container_unlist(struct container *c)
 
 #define EVENT_BUF 8192
 
+/* The v1 shim publishes only exits: containerd publishes the other events itself (6.1). */
+static void emit(const char *topic, const char *type, const void *buf, size_t n)
+{
+	if (svc.v1 && strcmp(topic, "/tasks/exit") != 0)
+		return;
+	pub_event(topic, type, buf, n);
+}
+
 static void publish_id_event(const char *topic, const char *type, const char *id)
 {
 	uint8_t buf[256];
@@ -217,7 +225,7 @@ static void publish_id_event(const char *topic, const char *type, const char *id
 	struct ev_task_id ev = { cs(id) };
 	ev_task_id_encode(&w, &ev);
 	if (!w.err)
-		pub_event(topic, type, buf, w.len);
+		emit(topic, type, buf, w.len);
 }
 
 static void publish_exec_event(const char *topic, const char *type, const struct proc *p)
@@ -227,7 +235,7 @@ static void publish_exec_event(const char *topic, const char *type, const struct
 	struct ev_task_exec ev = { cs(p->c->id), cs(p->exec_id), (uint32_t)p->pid };
 	ev_task_exec_encode(&w, &ev);
 	if (!w.err)
-		pub_event(topic, type, buf, w.len);
+		emit(topic, type, buf, w.len);
 }
 
 static void publish_exit(struct proc *p)
@@ -240,7 +248,7 @@ static void publish_exit(struct proc *p)
 				   .exited_at = p->exited_at };
 	ev_task_exit_encode(&w, &ev);
 	if (!w.err)
-		pub_event("/tasks/exit", "containerd.events.TaskExit", buf, w.len);
+		emit("/tasks/exit", "containerd.events.TaskExit", buf, w.len);
 }
 
 static void on_oom(void *ctx)
@@ -264,11 +272,45 @@ static void release_waiters(struct proc *p)
 	}
 }
 
-/* The exit becomes visible: state, event, then waiters (so Wait never answers before the
- * event is queued). */
+struct exit_delivery {
+	struct container *c;
+	char exec_id[ID_MAX];
+};
+
+static void on_exit_delivered(void *ctx)
+{
+	struct exit_delivery *d = ctx;
+	struct proc *p = d->exec_id[0] ? find_exec(d->c, cs(d->exec_id)) : &d->c->init;
+	if (p)
+		release_waiters(p);
+	container_unref(d->c);
+	free(d);
+}
+
+/*
+ * The exit becomes visible: state, event, then waiters, so Wait never answers before the event
+ * is queued. The v1 shim answers Wait only once containerd has the event: containerd publishes
+ * /tasks/delete itself, and a client deleting at once would otherwise see delete before exit.
+ */
 static void proc_exit_visible(struct proc *p)
 {
+	struct exit_delivery *d;
 	p->state = P_STOPPED;
+	if (svc.v1 && (d = calloc(1, sizeof(*d))) != NULL) {
+		uint8_t buf[EVENT_BUF];
+		struct pb_w w = pb_w_init(buf, sizeof(buf));
+		struct ev_task_exit ev = { .container_id = cs(p->c->id),
+					   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
+					   .pid = (uint32_t)p->pid, .exit_status = (uint32_t)p->exit_status,
+					   .exited_at = p->exited_at };
+		ev_task_exit_encode(&w, &ev);
+		d->c = p->c;
+		p->c->refs++;
+		snprintf(d->exec_id, sizeof(d->exec_id), "%s", p->exec_id);
+		pub_event_then("/tasks/exit", "containerd.events.TaskExit", buf, w.len,
+			       on_exit_delivered, d);
+		return;
+	}
 	publish_exit(p);
 	release_waiters(p);
 }
@@ -563,7 +605,7 @@ static void create_finish(struct op *op)
 		ev.io.terminal = req.terminal;
 		ev_task_create_encode(&w, &ev);
 		if (!w.err)
-			pub_event("/tasks/create", "containerd.events.TaskCreate", ebuf, w.len);
+			emit("/tasks/create", "containerd.events.TaskCreate", ebuf, w.len);
 	}
 	reply_pid(op->call, p->pid);
 }
@@ -784,7 +826,7 @@ static void start_finish(struct op *op)
 			struct ev_task_start ev = { cs(c->id), (uint32_t)p->pid };
 			ev_task_start_encode(&w, &ev);
 			if (!w.err)
-				pub_event("/tasks/start", "containerd.events.TaskStart", buf, w.len);
+				emit("/tasks/start", "containerd.events.TaskStart", buf, w.len);
 			if (p->state == P_CREATED)
 				p->state = P_RUNNING;
 		} else {
@@ -1032,7 +1074,7 @@ static void delete_done(struct op *op)
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	ev_task_delete_encode(&w, &ev);
 	if (!w.err)
-		pub_event("/tasks/delete", "containerd.events.TaskDelete", buf, w.len);
+		emit("/tasks/delete", "containerd.events.TaskDelete", buf, w.len);
 	reply_delete(op->call, p);
 	/* Waiters of a never-started init that is deleted return now. */
 	release_waiters(p);
@@ -1700,6 +1742,35 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 	}
 	call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
 		   (const char *)req->method.p);
+}
+
+void svc_call_task(struct call call, const char *method, const void *payload, size_t n)
+{
+	struct pb_str pl = { payload, n };
+	for (size_t i = 0; i < ARRAY_LEN(task_methods); i++) {
+		if (strcmp(method, task_methods[i].name) == 0) {
+			task_methods[i].fn(call, pl);
+			return;
+		}
+	}
+	call_error(call, TT_UNIMPLEMENTED, "method %s", method);
+}
+
+const char *svc_proc_name(uint32_t pid)
+{
+	for (struct container *c = containers; c; c = c->next) {
+		if (c->init.pid == (pid_t)pid)
+			return c->id;
+		for (struct proc *p = c->execs; p; p = p->next)
+			if (p->pid == (pid_t)pid)
+				return p->exec_id;
+	}
+	return "";
+}
+
+const char *svc_container_id(void)
+{
+	return containers ? containers->id : svc.id;
 }
 
 static void on_shutdown_tick(struct loop_timer *t)
