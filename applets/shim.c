@@ -262,22 +262,31 @@ static void set_oom_score(pid_t child)
 	}
 }
 
+/* Puts pid into the shim_cgroup: cgroup v2 at /sys/fs/cgroup/<path>, or on v1 every hierarchy
+ * under /sys/fs/cgroup that has <path>. Returns how many it joined, or -errno. */
 static int join_cgroup(pid_t pid, struct pb_str cg)
 {
 	char path[1024], buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid), joined = 0;
+	const char *const hier[] = { "", "cpu/", "cpuacct/", "cpu,cpuacct/", "memory/", "pids/",
+				     "blkio/", "devices/", "freezer/", "cpuset/", "hugetlb/",
+				     "net_cls,net_prio/", "perf_event/", "systemd/", "unified/" };
 	if (cg.n == 0 || cg.n > 512)
 		return 0;
-	/* cgroup v2 when unified, else every v1 hierarchy that has the path. */
-	if (sys_fmt(path, sizeof(path), "/sys/fs/cgroup/%.*s/cgroup.procs", (int)cg.n, (const char *)cg.p) < 0)
-		return -ENAMETOOLONG;
-	int fd = sys_open(path, O_WRONLY, 0);
-	if (fd >= 0) {
-		int e = sys_write_all(fd, buf, (size_t)n);
+	for (size_t i = 0; i < ARRAY_LEN(hier); i++) {
+		if (sys_fmt(path, sizeof(path), "/sys/fs/cgroup/%s%.*s/cgroup.procs", hier[i], (int)cg.n,
+			    (const char *)cg.p) < 0)
+			return -ENAMETOOLONG;
+		int fd = sys_open(path, O_WRONLY, 0);
+		if (fd < 0)
+			continue;
+		if (sys_write_all(fd, buf, (size_t)n) == 0)
+			joined++;
 		sys_close(fd);
-		return e;
+		if (i == 0)
+			break; /* unified: one hierarchy */
 	}
-	return 0;
+	return joined;
 }
 
 static int do_start(const struct shim_flags *fl, const char *argv0)
@@ -345,9 +354,10 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 	}
 	sys_close(lfd);
 	set_oom_score(pid);
-	if (have_opts && opts.shim_cgroup.n && join_cgroup(pid, opts.shim_cgroup) < 0)
-		fprintf(stderr, "shim start: cannot join cgroup %.*s\n", (int)opts.shim_cgroup.n,
-			(const char *)opts.shim_cgroup.p);
+	/* Best effort, silently: start's output is read as the address, so it may print nothing
+	 * else (the server logs where it runs). */
+	if (have_opts && opts.shim_cgroup.n)
+		(void)join_cgroup(pid, opts.shim_cgroup);
 	printf("%s", addr);
 	return 0;
 }
