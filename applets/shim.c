@@ -393,9 +393,9 @@ static int do_delete(const struct shim_flags *fl)
 	runc_job_release(&job);
 	if (e != 0 && !strstr(job.err, "does not exist") && !strstr(job.err, "not exist"))
 		fprintf(stderr, "warning: runc delete %s: %s\n", fl->id, e < 0 ? strerror(-e) : job.err);
-	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) == 0 && (e = mount_unmount_all(path)) < 0)
+	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) >= 0 && (e = mount_unmount_all(path)) < 0)
 		fprintf(stderr, "warning: unmount %s: %s\n", path, strerror(-e));
-	if (sys_fmt(path, sizeof(path), "%s/init.pid", bundle) == 0 &&
+	if (sys_fmt(path, sizeof(path), "%s/init.pid", bundle) >= 0 &&
 	    sys_read_file(path, buf, sizeof(buf)) > 0)
 		json_int(pb_str_of(buf, strlen(buf)), &pid);
 
