@@ -210,12 +210,22 @@ static void container_unlist(struct container *c)
 
 #define EVENT_BUF 8192
 
-/* The v1 shim publishes only exits: containerd publishes the other events itself (6.1). */
+/* The v1 shim publishes only exits: containerd publishes the other events itself (6.1).
+ * done(ctx), if given, runs once the event is delivered or dropped. */
+static void emit_then(const char *topic, const char *type, const void *buf, size_t n,
+		      void (*done)(void *ctx), void *ctx)
+{
+	if (svc.v1 && strcmp(topic, "/tasks/exit") != 0) {
+		if (done)
+			done(ctx);
+		return;
+	}
+	pub_event_then(topic, type, buf, n, done, ctx);
+}
+
 static void emit(const char *topic, const char *type, const void *buf, size_t n)
 {
-	if (svc.v1 && strcmp(topic, "/tasks/exit") != 0)
-		return;
-	pub_event(topic, type, buf, n);
+	emit_then(topic, type, buf, n, NULL, NULL);
 }
 
 static void publish_id_event(const char *topic, const char *type, const char *id)
@@ -238,7 +248,7 @@ static void publish_exec_event(const char *topic, const char *type, const struct
 		emit(topic, type, buf, w.len);
 }
 
-static void publish_exit(struct proc *p)
+static void publish_exit(struct proc *p, void (*done)(void *ctx), void *ctx)
 {
 	uint8_t buf[EVENT_BUF];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
@@ -248,7 +258,9 @@ static void publish_exit(struct proc *p)
 				   .exited_at = p->exited_at };
 	ev_task_exit_encode(&w, &ev);
 	if (!w.err)
-		emit("/tasks/exit", "containerd.events.TaskExit", buf, w.len);
+		emit_then("/tasks/exit", "containerd.events.TaskExit", buf, w.len, done, ctx);
+	else if (done)
+		done(ctx);
 }
 
 static void on_oom(void *ctx)
@@ -297,21 +309,13 @@ static void proc_exit_visible(struct proc *p)
 	struct exit_delivery *d;
 	p->state = P_STOPPED;
 	if (svc.v1 && (d = calloc(1, sizeof(*d))) != NULL) {
-		uint8_t buf[EVENT_BUF];
-		struct pb_w w = pb_w_init(buf, sizeof(buf));
-		struct ev_task_exit ev = { .container_id = cs(p->c->id),
-					   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
-					   .pid = (uint32_t)p->pid, .exit_status = (uint32_t)p->exit_status,
-					   .exited_at = p->exited_at };
-		ev_task_exit_encode(&w, &ev);
 		d->c = p->c;
 		p->c->refs++;
 		snprintf(d->exec_id, sizeof(d->exec_id), "%s", p->exec_id);
-		pub_event_then("/tasks/exit", "containerd.events.TaskExit", buf, w.len,
-			       on_exit_delivered, d);
+		publish_exit(p, on_exit_delivered, d);
 		return;
 	}
-	publish_exit(p);
+	publish_exit(p, NULL, NULL);
 	release_waiters(p);
 }
 
