@@ -814,7 +814,9 @@ static void start_finish(struct op *op)
 		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", is_init ? "start" : "exec",
 			   op->job.err);
 		if (!is_init && !p->exit_deferred) {
-			/* A failed exec is finished: its waiters return. */
+			/* A failed exec is finished: its stdio is closed and its waiters return. */
+			pio_destroy(&p->io);
+			console_sock_close(&p->console);
 			p->exited = 1;
 			p->exit_status = 255;
 			sys_now(&p->exited_at.seconds, &p->exited_at.nanos);
@@ -912,6 +914,9 @@ static void start_exec(struct call call, struct container *c, struct proc *p)
 	p->starting = 1;
 	if (op_run(op, args, p->io.child_fds, NULL, 0, 0) < 0) {
 		p->starting = 0;
+		pio_destroy(&p->io);
+		pio_init(&p->io);
+		console_sock_close(&p->console);
 		return;
 	}
 	pio_close_child_ends(&p->io);
