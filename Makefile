@@ -12,7 +12,7 @@ BEARSSL := build/bearssl
 WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I.
 CFLAGS := $(BASE_CFLAGS) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-	-fno-unwind-tables -I$(BEARSSL)/include -DSHIMBOX_VERSION='"$(VERSION) ($(GIT_REV))"'
+	-fno-unwind-tables -I$(BEARSSL)/include -DSHIMBOX_VERSION='"$(VERSION)"' -DSHIMBOX_REVISION='"$(GIT_REV)"'
 LDFLAGS := -static -s -Wl,--gc-sections
 SAN_CFLAGS := $(BASE_CFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all

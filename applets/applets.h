@@ -10,5 +10,6 @@ enum { EXIT_USAGE = 100, EXIT_SYSTEM = 111 };
 #undef APPLET
 
 extern const char shimbox_version[];
+extern const char shimbox_revision[];
 
 #endif

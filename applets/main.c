@@ -8,7 +8,11 @@
 #ifndef SHIMBOX_VERSION
 #define SHIMBOX_VERSION "0.0.0-dev"
 #endif
+#ifndef SHIMBOX_REVISION
+#define SHIMBOX_REVISION "unknown"
+#endif
 const char shimbox_version[] = SHIMBOX_VERSION;
+const char shimbox_revision[] = SHIMBOX_REVISION;
 
 struct applet {
 	const char *name;
@@ -67,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0 ||
 	    strcmp(argv[1], "-version") == 0) {
-		printf("shimbox %s\n", shimbox_version);
+		printf("shimbox %s (%s)\n", shimbox_version, shimbox_revision);
 		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)

@@ -473,7 +473,7 @@ static int print_info(const char *argv0)
 	pb_put_cstr(&w, 1, name);
 	size_t m = pb_begin(&w, 2);
 	pb_put_cstr(&w, 1, shimbox_version);
-	pb_put_cstr(&w, 2, shimbox_version);
+	pb_put_cstr(&w, 2, shimbox_revision);
 	pb_end(&w, m);
 	if (n && tk_any_decode(in, n, &opts) == 0 && opts.type_url.n)
 		tk_any_put(&w, 3, &opts);
@@ -494,7 +494,7 @@ int shim_main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (fl.version) {
 		printf("%s:\n  Version:  shimbox %s\n  Revision: %s\n", argc ? argv[0] : "shim",
-		       shimbox_version, shimbox_version);
+		       shimbox_version, shimbox_revision);
 		return 0;
 	}
 	if (fl.info)
