@@ -1703,7 +1703,7 @@ void svc_dump_to_log(void)
 	char *js = dump_json(&len);
 	if (!js)
 		return;
-	log_info("dump: %.*s", (int)len, js);
+	log_text("info", js, len);
 	free(js);
 }
 
