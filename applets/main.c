@@ -34,8 +34,9 @@ static const char *base_name(const char *p)
 
 static const struct applet *find(const char *name)
 {
-	/* containerd resolves runtime io.containerd.NAME.vN to containerd-shim-NAME-vN. */
-	if (strncmp(name, "containerd-shim-", 16) == 0)
+	/* containerd resolves runtime io.containerd.NAME.vN to containerd-shim-NAME-vN; the v1
+	 * runtime runs containerd-shim by default (the shim applet's v1 mode). */
+	if (strncmp(name, "containerd-shim-", 16) == 0 || strcmp(name, "containerd-shim") == 0)
 		name = "shim";
 	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
 		if (strcmp(applets[i].name, name) == 0)
@@ -48,7 +49,8 @@ static int usage(FILE *f)
 	fprintf(f, "shimbox %s: a containerd shim in one static binary\n\n"
 		   "usage: shimbox APPLET [ARGS...]   or run through a link named after the applet\n"
 		   "       shimbox --list | -v | --help\n\n"
-		   "Any name starting with containerd-shim- runs 'shim'. Applets:\n",
+		   "Any name starting with containerd-shim- runs 'shim'; containerd-shim runs it as\n"
+		   "the legacy v1 shim. Applets:\n",
 		shimbox_version);
 	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
 		fprintf(f, "  %-14s %s\n", applets[i].name, applets[i].summary);

@@ -2,7 +2,9 @@
 /*
  * The `shim` applet: containerd's runtime v2 entry point. `start` prints the socket address and
  * leaves a server behind, `delete` cleans up after a container, and with no action it is that
- * server (PROTOCOL.md 2.3-2.8). Flags follow Go's flag package.
+ * server (PROTOCOL.md 2.3-2.8). Named `containerd-shim`, or given a v1 flag, it is the legacy v1
+ * shim instead: containerd starts it as the server itself (PROTOCOL.md 6). Flags follow Go's
+ * flag package.
  */
 #include "applets.h"
 
@@ -15,6 +17,7 @@
 #include "core/reaper.h"
 #include "core/runc.h"
 #include "core/service.h"
+#include "core/service_v1.h"
 #include "core/spawn.h"
 #include "core/sys.h"
 #include "wire/json.h"
@@ -37,6 +40,10 @@
 struct shim_flags {
 	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
 	int debug, version, info;
+	/* The legacy v1 shim's (any of them given selects v1). */
+	const char *workdir, *containerd_binary, *runtime_root, *criu;
+	int systemd_cgroup;
+	int v1; /* a v1 flag was given */
 	const char *action;
 };
 
@@ -44,16 +51,22 @@ struct flag_def {
 	const char *name;
 	int is_bool;
 	size_t off;
+	int v1;
 };
 
-#define F(n, b, m) { n, b, offsetof(struct shim_flags, m) }
+#define F(n, b, m) { n, b, offsetof(struct shim_flags, m), 0 }
+#define V1(n, b, m) { n, b, offsetof(struct shim_flags, m), 1 }
 static const struct flag_def flag_defs[] = {
 	F("namespace", 0, ns),	   F("id", 0, id),	   F("address", 0, address),
 	F("publish-binary", 0, publish_binary), F("bundle", 0, bundle), F("socket", 0, socket),
 	F("debug", 1, debug),	   F("v", 1, version),	   F("version", 1, version),
 	F("info", 1, info),
+	V1("workdir", 0, workdir), V1("containerd-binary", 0, containerd_binary),
+	V1("runtime-root", 0, runtime_root), V1("criu", 0, criu), V1("criu-path", 0, criu),
+	V1("systemd-cgroup", 1, systemd_cgroup),
 };
 #undef F
+#undef V1
 
 static int usage(FILE *f)
 {
@@ -70,7 +83,17 @@ static int usage(FILE *f)
 		"  -info              print a containerd.types.RuntimeInfo (options Any on stdin)\n"
 		"start: start or join a shim server and print its address.\n"
 		"delete: clean up after a container; prints a DeleteResponse.\n"
-		"no action: serve the Task API (as started by 'start').\n");
+		"no action: serve the Task API (as started by 'start').\n"
+		"\n"
+		"usage: containerd-shim -namespace NS -address A [v1 flags]   (the legacy v1 shim)\n"
+		"  Serves containerd.runtime.linux.shim.v1.Shim on fd 3 (or -socket PATH); named\n"
+		"  containerd-shim or given any of these flags:\n"
+		"  -workdir DIR              CRIU's work directory is DIR/criu-work\n"
+		"  -containerd-binary P      publishes exits with 'P --address A publish ...'\n"
+		"                            (default containerd; shim-publish also works)\n"
+		"  -runtime-root DIR         runc's --root (default /run/containerd/runc)\n"
+		"  -criu P, -criu-path P     CRIU binary, recorded in the runc options\n"
+		"  -systemd-cgroup           runc --systemd-cgroup\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -101,6 +124,7 @@ static int parse_flags(int argc, char **argv, struct shim_flags *fl)
 			usage(stderr);
 			return -1;
 		}
+		fl->v1 |= d->v1;
 		if (d->is_bool) {
 			int v = !eq || strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0;
 			*(int *)((char *)fl + d->off) = v;
@@ -460,6 +484,73 @@ static int serve(const struct shim_flags *fl)
 }
 
 /*
+ * The legacy v1 shim: containerd created the socket (fd 3) and the bundle (our cwd), wires our
+ * stdout and stderr to FIFOs in the work dir, publishes every event but exits itself, and
+ * SIGKILLs us when the task is deleted. SIGTERM shuts down as in v2.
+ */
+static int serve_v1(const struct shim_flags *fl)
+{
+	char sockpath[256] = "";
+	struct stat st;
+	int lfd = 3, e;
+
+	if (!fl->ns || !*fl->ns) {
+		fprintf(stderr, "containerd-shim: -namespace is required\n");
+		return EXIT_USAGE;
+	}
+	if (fl->action) {
+		fprintf(stderr, "containerd-shim: the v1 shim takes no action ('%s')\n",
+		        fl->action);
+		return EXIT_USAGE;
+	}
+	/* Logs go to stderr; a pipe of ours that fills up must drop lines, not stall the loop
+	 * (a terminal or a file is left alone: its open file may be shared). */
+	if (fstat(2, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		int flags = fcntl(2, F_GETFL);
+		if (flags >= 0)
+			(void)fcntl(2, F_SETFL, flags | O_NONBLOCK);
+	}
+	log_set_fd(2, fl->debug);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	if (fl->socket) {
+		if (bind_socket(fl->socket, &lfd) != 0) {
+			fprintf(stderr, "containerd-shim: cannot listen on %s\n", fl->socket);
+			return 1;
+		}
+		snprintf(sockpath, sizeof(sockpath), "%s", fl->socket);
+	}
+	struct svc_config sc = {
+		.ns = fl->ns, .id = "", .socket_path = sockpath, .version = shimbox_version, .v1 = 1
+	};
+	struct v1_config vc = { fl->runtime_root, fl->criu, fl->workdir, fl->systemd_cgroup };
+	const char *bin =
+	    fl->containerd_binary && *fl->containerd_binary ? fl->containerd_binary : "containerd";
+	if ((e = loop_init()) < 0 || (e = reap_init(on_signal)) < 0 ||
+	    (e = fl->address && *fl->address ? pub_init_exec(bin, fl->address, fl->ns)
+	                                     : pub_init(NULL, fl->ns)) < 0 ||
+	    (e = svc_init(&sc)) < 0 || (e = v1_init(&vc)) < 0 ||
+	    (e = conn_listen(lfd, v1_dispatch)) < 0) {
+		log_error("cannot start the server: %s", strerror(-e));
+		return EXIT_SYSTEM;
+	}
+	log_info("shimbox %s serving the v1 shim API for namespace %s (pid %d), events via %s",
+	         shimbox_version, fl->ns, (int)getpid(),
+	         fl->address && *fl->address ? bin : "nothing");
+	loop_run();
+	if (sockpath[0])
+		unlink(sockpath);
+	log_info("exiting");
+	return 0;
+}
+
+static int is_v1_name(const char *argv0)
+{
+	const char *b = strrchr(argv0, '/');
+	return strcmp(b ? b + 1 : argv0, "containerd-shim") == 0;
+}
+
+/*
  * -info (containerd 2.x): the options Any on stdin, a containerd.types.RuntimeInfo on stdout
  * {name=1, version=2 {version=1, revision=2}, options=3 Any}. Runtime features are not reported.
  */
@@ -499,6 +590,8 @@ int shim_main(int argc, char **argv)
 	}
 	if (fl.info)
 		return print_info(argc ? argv[0] : "shim");
+	if (fl.v1 || (argc && is_v1_name(argv[0])))
+		return serve_v1(&fl);
 	if (!fl.action)
 		return serve(&fl);
 	if (strcmp(fl.action, "start") == 0)

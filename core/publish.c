@@ -42,6 +42,8 @@ static char pub_path[108];
 /* Exec mode (the v1 shim): `<binary> --address <address> publish --topic T --namespace NS`. */
 static char pub_binary[256], pub_grpc[256];
 static pid_t pub_child;
+static int exec_attempts;
+#define PUB_EXEC_ATTEMPTS 6 /* as the reference's retry limit */
 static struct pub_exec_job {
 	int stdin_fd;
 } exec_job = { -1 };
@@ -230,6 +232,16 @@ static void on_exec_exit(void *ctx, const struct reap_exit *e)
 	(void)ctx;
 	pub_child = 0;
 	sys_closep(&exec_job.stdin_fd);
+	if (e->status != 0 && ++exec_attempts >= PUB_EXEC_ATTEMPTS) {
+		/* A publisher that keeps failing must not hold the queue (and v1's Wait) forever. */
+		log_error("publish %s: %s failed %d times; dropped", head->topic, pub_binary,
+			  exec_attempts);
+		dropped_total++;
+		exec_attempts = 0;
+		pub_pop();
+		pub_kick();
+		return;
+	}
 	if (e->status != 0) {
 		busy_retry = 1;
 		backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
@@ -242,6 +254,7 @@ static void on_exec_exit(void *ctx, const struct reap_exit *e)
 	}
 	sent_total++;
 	backoff_ms = 0;
+	exec_attempts = 0;
 	pub_pop();
 	pub_kick();
 }

@@ -855,63 +855,25 @@ static void start_finish(struct op *op)
 	}
 }
 
-static void start_exec(struct call call, struct container *c, struct proc *p)
+/* Runs `runc exec` once the exec's stdio is ready (after its logging binary, if any). */
+static void exec_run(struct op *op)
 {
-	char spec_path[PATH_LEN + 64], pidfile[PATH_LEN + 64], err[512];
+	struct proc *p = op->p;
 	const char *args[14];
 	size_t n = 0;
-	int e;
 
-	if (c->init.state != P_RUNNING || c->init.exited) {
-		call_error(call, TT_FAILED_PRECONDITION, "container %s init process is not running",
-			   c->id);
-		return;
-	}
-	if (sys_fmt(spec_path, sizeof(spec_path), "%s/.exec-%s.json", c->cfg.bundle, p->exec_id) < 0 ||
-	    sys_fmt(pidfile, sizeof(pidfile), "%s/%s.pid", c->cfg.bundle, p->exec_id) < 0) {
-		call_error(call, TT_INVALID_ARGUMENT, "exec %s: path too long", p->exec_id);
-		return;
-	}
-	if ((e = sys_write_file_atomic(spec_path, p->spec, p->spec_len, 0600)) < 0) {
-		call_error(call, TT_UNKNOWN, "exec %s: write process spec: %s", p->exec_id, strerror(-e));
-		return;
-	}
-	struct pio_cfg pc = { p->stdin_path, p->stdout_path, p->stderr_path, p->terminal, -1, -1,
-			      c->id, svc.ns };
-	if (p->terminal && (e = console_sock_open(&p->console)) < 0) {
-		unlink(spec_path);
-		call_error(call, TT_UNKNOWN, "exec %s: console socket: %s", p->exec_id, strerror(-e));
-		return;
-	}
-	e = pio_open(&p->io, &pc, err, sizeof(err));
-	if (e == PIO_WAIT) { /* a logging binary for an exec: not waited for */
-		p->io.on_ready = NULL;
-		e = 0;
-	}
-	if (e < 0) {
-		unlink(spec_path);
-		console_sock_close(&p->console);
-		call_error(call, TT_UNKNOWN, "exec %s: %s", p->exec_id, err);
-		return;
-	}
-	struct op *op = op_new(call, c, p, start_finish);
-	if (!op)
-		return;
-	snprintf(op->path, sizeof(op->path), "%s", spec_path); /* removed when runc is done */
-	snprintf(op->pidfile, sizeof(op->pidfile), "%s", pidfile);
 	args[n++] = "exec";
 	args[n++] = "--process";
-	args[n++] = spec_path;
+	args[n++] = op->path;
 	if (p->terminal) {
 		args[n++] = "--console-socket";
 		args[n++] = p->console.path;
 	}
 	args[n++] = "--detach";
 	args[n++] = "--pid-file";
-	args[n++] = pidfile;
-	args[n++] = c->id;
+	args[n++] = op->pidfile;
+	args[n++] = op->c->id;
 	args[n] = NULL;
-	p->starting = 1;
 	if (op_run(op, args, p->io.child_fds, NULL, 0, 0) < 0) {
 		p->starting = 0;
 		pio_destroy(&p->io);
@@ -920,6 +882,70 @@ static void start_exec(struct call call, struct container *c, struct proc *p)
 		return;
 	}
 	pio_close_child_ends(&p->io);
+}
+
+static void exec_on_ready(struct pio *io, int ok)
+{
+	struct op *op = io->ctx;
+	struct proc *p = op->p;
+	if (!ok) {
+		p->starting = 0;
+		pio_destroy(&p->io);
+		pio_init(&p->io);
+		console_sock_close(&p->console);
+		op_fail(op, TT_UNKNOWN, "the logging binary failed to start");
+		return;
+	}
+	exec_run(op);
+}
+
+static void start_exec(struct call call, struct container *c, struct proc *p)
+{
+	char err[512];
+	int e;
+
+	if (c->init.state != P_RUNNING || c->init.exited) {
+		call_error(call, TT_FAILED_PRECONDITION, "container %s init process is not running",
+			   c->id);
+		return;
+	}
+	struct op *op = op_new(call, c, p, start_finish);
+	if (!op)
+		return;
+	/* op->path, the process spec, is removed when the op ends. */
+	if (sys_fmt(op->path, sizeof(op->path), "%s/.exec-%s.json", c->cfg.bundle, p->exec_id) < 0 ||
+	    sys_fmt(op->pidfile, sizeof(op->pidfile), "%s/%s.pid", c->cfg.bundle, p->exec_id) < 0) {
+		op->path[0] = 0;
+		op_fail(op, TT_INVALID_ARGUMENT, "exec: path too long");
+		return;
+	}
+	if ((e = sys_write_file_atomic(op->path, p->spec, p->spec_len, 0600)) < 0) {
+		snprintf(err, sizeof(err), "exec %s: write process spec: %s", p->exec_id, strerror(-e));
+		op_fail(op, TT_UNKNOWN, err);
+		return;
+	}
+	if (p->terminal && (e = console_sock_open(&p->console)) < 0) {
+		snprintf(err, sizeof(err), "exec %s: console socket: %s", p->exec_id, strerror(-e));
+		op_fail(op, TT_UNKNOWN, err);
+		return;
+	}
+	/* A logging binary of an exec sees the exec's id, as with the reference. */
+	struct pio_cfg pc = { p->stdin_path, p->stdout_path, p->stderr_path, p->terminal, -1, -1,
+			      p->exec_id, svc.ns };
+	p->io.ctx = op;
+	p->io.on_ready = exec_on_ready;
+	p->starting = 1;
+	e = pio_open(&p->io, &pc, err, sizeof(err));
+	if (e < 0) {
+		p->starting = 0;
+		pio_init(&p->io);
+		console_sock_close(&p->console);
+		op_fail(op, TT_UNKNOWN, err);
+		return;
+	}
+	if (e == PIO_WAIT)
+		return; /* exec_on_ready continues */
+	exec_run(op);
 }
 
 static void h_start(struct call call, struct pb_str payload)

@@ -370,9 +370,12 @@ events_start() {
 	done
 	return 1
 }
+# events_stop: safe without events_start (set -u) and twice.
 events_stop() {
-	[ -n "${EV_PID:-}" ] && kill "$EV_PID" 2>/dev/null
-	wait "$EV_PID" 2>/dev/null
+	if [ -n "${EV_PID:-}" ]; then
+		kill "$EV_PID" 2>/dev/null
+		wait "$EV_PID" 2>/dev/null
+	fi
 	EV_PID=
 }
 # events_topics FILE ID: the /tasks/* topics for container ID, one per line, in order.
@@ -558,6 +561,9 @@ pty_run() {
 }
 # failed_in_time STATUS: a command failed on its own (non-zero, and not timeout(1)'s 124/137).
 failed_in_time() { [ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -ne 137 ]; }
+
+# one_line TEXT: TEXT with its newlines turned into spaces (for diag: a TAP line is one line).
+one_line() { printf '%s' "$1" | tr '\n' ' '; }
 
 # matches TEXT ERE: TEXT matches the extended regular expression ERE.
 matches() { printf '%s\n' "$1" | grep -Eq -- "$2"; }

@@ -29,16 +29,16 @@ init_pid=$(task_pid "$id")
 # --- output and exit statuses --------------------------------------------------------------
 script='printf "out line 1\n\tout line 2 \\\\ no newline"; printf "err \001\377 line\n" >&2; printf "\000out after nul"; printf "\nerr tail" >&2'
 /bin/busybox sh -c "$script" >"$T/exp.out" 2>"$T/exp.err"
-tctr task exec --exec-id bytes "$id" sh -c "$script; sleep 0.3" >"$T/bytes.out" 2>"$T/bytes.err"
+tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id bytes "$id" sh -c "$script; sleep 0.3" >"$T/bytes.out" 2>"$T/bytes.err"
 rc=$?
 check_eq "exec exits 0" 0 $rc
 check "exec stdout byte for byte" cmp "$T/exp.out" "$T/bytes.out"
 check "exec stderr byte for byte, apart from stdout" cmp "$T/exp.err" "$T/bytes.err"
 
-tctr task exec --exec-id three "$id" sh -c 'echo three; sleep 0.3; exit 3' >"$T/three.out" 2>&1
+tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id three "$id" sh -c 'echo three; sleep 0.3; exit 3' >"$T/three.out" 2>&1
 check_eq "exec of 'exit 3' gives ctr exit status 3" 3 $?
 check_eq "... and its output" three "$(cat "$T/three.out")"
-tctr task exec --exec-id zero "$id" true >/dev/null 2>&1
+tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id zero "$id" true >/dev/null 2>&1
 check_eq "exec of true gives 0" 0 $?
 
 # --- 10 at once ----------------------------------------------------------------------------
@@ -46,7 +46,7 @@ pids=
 i=1
 while [ $i -le 10 ]; do
 	(
-		tctr task exec --exec-id "par$i" "$id" \
+		tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id "par$i" "$id" \
 			sh -c "echo out of $i; echo err of $i >&2; sleep 0.5; exit $((i + 10))" \
 			>"$T/par$i.out" 2>"$T/par$i.err"
 		echo $? >"$T/par$i.rc"
@@ -61,7 +61,7 @@ while [ $i -le 10 ]; do
 	if [ "$(cat "$T/par$i.out")" != "out of $i" ] || [ "$(cat "$T/par$i.err")" != "err of $i" ] ||
 		[ "$(cat "$T/par$i.rc")" != $((i + 10)) ]; then
 		bad=$((bad + 1))
-		diag "par$i: rc $(cat "$T/par$i.rc") out '$(head -c 100 "$T/par$i.out")' err '$(head -c 100 "$T/par$i.err")'"
+		diag "par$i: rc $(cat "$T/par$i.rc") out '$(one_line "$(head -c 100 "$T/par$i.out")")' err '$(one_line "$(head -c 100 "$T/par$i.err")")'"
 	fi
 	i=$((i + 1))
 done
@@ -71,7 +71,7 @@ check_eq "10 concurrent execs: each has its own stdout, stderr and exit status" 
 has_exec() { tctr task ps "$id" 2>/dev/null | grep -q "ExecID:$1,"; }
 # kill_exec EXECID SIGNAL: runs `sleep 1000` as EXECID, signals it, prints ctr's exit status.
 kill_exec() {
-	tctr task exec --exec-id "$1" "$id" sleep 1000 >/dev/null 2>&1 &
+	tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id "$1" "$id" sleep 1000 >/dev/null 2>&1 &
 	_p=$!
 	if ! wait_for 10 has_exec "$1"; then
 		echo "never-listed"
@@ -87,20 +87,20 @@ check_eq "SIGTERM to an exec of sleep: 143" 143 "$(kill_exec k15 SIGTERM)"
 check_eq "the container's init is still RUNNING after its execs were killed" RUNNING "$(task_status "$id")"
 
 # --- duplicate exec id --------------------------------------------------------------------
-tctr task exec -d --exec-id dup "$id" sleep 1000 >&2
+tctr task exec --fifo-dir "$CD_DIR/fifo" -d --exec-id dup "$id" sleep 1000 >&2
 check "a detached exec 'dup' runs" wait_for 10 has_exec dup
-err=$(tctr task exec --exec-id dup "$id" true 2>&1)
+err=$(tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id dup "$id" true 2>&1)
 rc=$?
-diag "second exec 'dup': rc $rc: $err"
+diag "second exec 'dup': rc $rc: $(one_line "$err")"
 check "a second exec with the id 'dup' fails (not a timeout)" failed_in_time $rc
 case $err in
-*"already exists") ok "... with ALREADY_EXISTS (\"$err\")" ;;
-*) not_ok "... with ALREADY_EXISTS (ctr prints \"...already exists\", no \": unknown\"): $err" ;;
+*"already exists") ok "... with ALREADY_EXISTS (\"$(one_line "$err")\")" ;;
+*) not_ok "... with ALREADY_EXISTS (ctr prints \"...already exists\", no \": unknown\"): $(one_line "$err")" ;;
 esac
 check "the first 'dup' still runs" has_exec dup
 
 # --- events of one exec -----------------------------------------------------------------------
-tctr task exec --exec-id evx "$id" sh -c 'sleep 0.2; exit 5' >/dev/null 2>&1
+tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id evx "$id" sh -c 'sleep 0.2; exit 5' >/dev/null 2>&1
 check_eq "exec evx exits 5" 5 $?
 check "evx's /tasks/exit arrives (5 s)" wait_for 5 sh -c "grep /tasks/exit '$ev' | grep -q '\"id\":\"evx\"'"
 check_eq "evx's events: exec-added, exec-started, exit, in that order" \
@@ -115,9 +115,9 @@ check "evx's exit carries the pid of its exec-started (${spid:-none})" \
 # --- refused execs: paused, stopped --------------------------------------------------------
 tctr task pause "$id" >&2
 check "the container is PAUSED" wait_for 5 task_is "$id" PAUSED
-err=$(tctr task exec --exec-id inpause "$id" true 2>&1)
+err=$(tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id inpause "$id" true 2>&1)
 rc=$?
-diag "exec into the paused container: rc $rc: $err"
+diag "exec into the paused container: rc $rc: $(one_line "$err")"
 check "exec into a paused container fails (not a timeout)" failed_in_time $rc
 check "... with an error that says it is paused" matches "$err" paused
 tctr task resume "$id" >&2
@@ -125,9 +125,10 @@ check "the container runs again after resume" wait_for 5 task_is "$id" RUNNING
 
 # Init's exit comes after the exits of its execs: three execs run when init is killed.
 for x in last1 last2 last3; do
-	tctr task exec -d --exec-id "$x" "$id" sleep 1000 >&2
+	tctr task exec --fifo-dir "$CD_DIR/fifo" -d --exec-id "$x" "$id" sleep 1000 >&2
 done
-check "three more detached execs run" wait_for 10 sh -c "[ \$(ctr --address '$CD_SOCK' -n '$E2E_NS' task ps '$id' | grep -c 'ExecID:last') -eq 3 ]"
+three_last() { [ "$(tctr task ps "$id" 2>/dev/null | grep -c 'ExecID:last')" -eq 3 ]; }
+check "three more detached execs run" wait_for 10 three_last
 tctr task kill -s SIGKILL "$id" >&2
 check "the container becomes STOPPED" wait_for 10 task_is "$id" STOPPED
 check "init's /tasks/exit arrives (5 s)" wait_for 5 test -n "$(event_line "$ev" /tasks/exit "$id")"
@@ -142,11 +143,11 @@ for x in last1 last2 last3 dup; do
 done
 check "init's /tasks/exit comes after the exits of its 4 running execs" [ $order_ok -eq 1 ]
 check "init's /tasks/exit carries init's pid $init_pid and 137" \
-	sh -c "grep ' /tasks/exit ' '$ev' | grep '\"id\":\"$id\"' | grep '\"pid\":$init_pid[,}]' | grep -q '\"exit_status\":137'"
+	sh -c "grep ' /tasks/exit ' '$ev' | grep '\"id\":\"$id\"' | grep '\"pid\":${init_pid}[,}]' | grep -q '\"exit_status\":137'"
 
-err=$(tctr task exec --exec-id instopped "$id" true 2>&1)
+err=$(tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id instopped "$id" true 2>&1)
 rc=$?
-diag "exec into the stopped container: rc $rc: $err"
+diag "exec into the stopped container: rc $rc: $(one_line "$err")"
 check "exec into a stopped container fails (not a timeout)" failed_in_time $rc
 check "... with an error that says it is stopped or not running" matches "$err" 'stopped|not running'
 

@@ -75,14 +75,14 @@ id=$(new_id exec-host)
 # shellcheck disable=SC2046
 tctr run -d $(run_opts) "$E2E_IMAGE" "$id" sleep 1000 >&2 || e2e_die "ctr run -d"
 wait_for 10 task_is "$id" RUNNING || e2e_die "task RUNNING"
-pty_run "$T/exec.out" "$CTR task exec -t --exec-id tty1 $id sh -c 'tty; echo exec text; exit 7'"
+pty_run "$T/exec.out" "$CTR task exec --fifo-dir $CD_DIR/fifo -t --exec-id tty1 $id sh -c 'tty; echo exec text; exit 7'"
 rc=$?
 check_eq "ctr task exec -t: exit status 7 comes back" 7 $rc
 check "ctr task exec -t: stdin is a terminal (/dev/pts/N)" has_line "$T/exec.out" '/dev/pts/[0-9]+'
 check "ctr task exec -t: its text comes through" has_line "$T/exec.out" 'exec text'
 [ "$E2E_FAILS" -eq 0 ] || show "$T/exec.out"
 
-resize_script "$T/resize-exec.sh" "$T/resize-exec.out" "$CTR task exec -t --exec-id tty2 $id"
+resize_script "$T/resize-exec.sh" "$T/resize-exec.out" "$CTR task exec --fifo-dir $CD_DIR/fifo -t --exec-id tty2 $id"
 pty_run "$T/resize-exec.out" "sh $T/resize-exec.sh"
 rc=$?
 check "ctr task exec -t: the exec sees 40x100 (ResizePty of an exec)" has_line "$T/resize-exec.out" 'size 40 100'

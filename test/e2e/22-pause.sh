@@ -53,7 +53,7 @@ check_eq "still PAUSED a second later" PAUSED "$(task_status "$id")"
 
 err=$(tctr task pause "$id" 2>&1)
 rc=$?
-diag "second pause: rc $rc: $err"
+diag "second pause: rc $rc: $(one_line "$err")"
 check "pausing a paused task fails (not a timeout)" failed_in_time $rc
 check "... with an error that says it is paused" matches "$err" paused
 check_eq "... and the task stays PAUSED" PAUSED "$(task_status "$id")"
@@ -72,7 +72,7 @@ check "the counter advances again after resume" advances
 
 err=$(tctr task resume "$id" 2>&1)
 rc=$?
-diag "resume of a running task: rc $rc: $err"
+diag "resume of a running task: rc $rc: $(one_line "$err")"
 check "resuming a running task fails (not a timeout)" failed_in_time $rc
 check "... with an error that says it runs or is not paused" matches "$err" 'running|not paused'
 check_eq "... and the task stays RUNNING" RUNNING "$(task_status "$id")"

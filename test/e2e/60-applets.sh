@@ -18,7 +18,7 @@ mkdir -p "$T"
 BOX=${SHIMBOX:-$E2E_TOP/build/shimbox}
 STATE=$CD_DIR/state
 PROTO_DIR=$E2E_TOP/test/e2e
-trap 'events_stop' EXIT
+at_exit events_stop
 
 [ -x "$BOX" ] || e2e_die "the multicall binary $BOX exists"
 command -v protoc >/dev/null 2>&1 || e2e_die "protoc is installed (protobuf-compiler)"
@@ -38,7 +38,6 @@ run_applet() {
 }
 out_has() { grep -q -- "$1" "$T/out"; }
 ok_and_json() { [ "$rc" -eq 0 ] && json_ok "$1"; }
-is_mounted() { [ -n "$(mounts_under "$1")" ]; }
 no_shim_for() { [ -z "$(pids_by_cmdline "$1")" ]; }
 err_has() { grep -q -- "$1" "$T/err"; }
 show() { sed 's/^/#   /' "$T/out" "$T/err"; }

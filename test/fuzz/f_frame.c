@@ -2,7 +2,8 @@
 /*
  * Fuzzes the server's read path: a byte stream cut into ttrpc frames (10-byte header, checked,
  * then the payload), each Request decoded, its metadata looked up, its payload decoded by the
- * method's decoder (targets.h) and a Response encoded, as core's connection code does.
+ * method's decoder (targets.h) and a Response encoded, as core's connection code does. Requests
+ * to the legacy v1 service are translated into Task API requests, as core/service_v1.c does.
  */
 #include "targets.h"
 
@@ -43,6 +44,18 @@ static void serve(const uint8_t *p, size_t n)
 	if (req.raw.p != p || req.raw.n != n)
 		__builtin_trap();
 	(void)tt_req_meta(&req, "containerd-namespace-ttrpc", &ns);
+	if (pb_str_eq(req.service, V1_SERVICE)) {
+		uint8_t *c = fz_copy(req.payload.p, req.payload.n);
+		int e = fz_v1_translate_check(req.method, c, req.payload.n);
+		free(c);
+		if (e == -V1_EMETHOD)
+			respond(TT_UNIMPLEMENTED, "method", NULL, 0);
+		else if (e < 0)
+			respond(TT_INTERNAL, "ttrpc: error unmarshalling payload", NULL, 0);
+		else
+			respond(TT_OK, NULL, "\x08\x01", 2);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		if (!pb_str_eq(req.method, methods[i].method))
 			continue;

@@ -13,6 +13,7 @@
 
 #include "wire/events.h"
 #include "wire/options.h"
+#include "wire/shimv1.h"
 #include "wire/task.h"
 #include "wire/ttrpc.h"
 
@@ -58,6 +59,19 @@ enum {
 	FZ_EV_CHECKPOINTED = 34,
 	FZ_PROCESS_DETAILS = 35,
 	FZ_BOOTSTRAP_RESULT = 36,
+	/* The legacy v1 shim (wire/shimv1.h). */
+	FZ_V1_CREATE = 37,
+	FZ_V1_EXEC = 38,
+	FZ_V1_RESIZE = 39,
+	FZ_V1_KILL = 40,
+	FZ_V1_CLOSEIO = 41,
+	FZ_V1_CHECKPOINT = 42,
+	FZ_V1_UPDATE = 43,
+	FZ_V1_START_RESP = 44,
+	FZ_V1_CREATE_OPTS = 45,
+	FZ_V1_CKPT_OPTS = 46,
+	FZ_V1_TRANSLATE = 47, /* next byte: a method of fz_v1_methods, then its request */
+	FZ_V1_REPLY = 48,     /* next byte: 0 StartResponse, 1 PidsResponse (v2), then the reply */
 	FZ_COUNT
 };
 
@@ -96,6 +110,9 @@ union fz_msg {
 	struct ev_task_checkpointed ev_checkpointed;
 	struct opt_process_details process_details;
 	struct opt_bootstrap_result bootstrap_result;
+	struct v1_create_req v1_create;
+	struct v1_start_resp v1_start_resp;
+	struct v1_create_opts v1_create_opts;
 };
 
 /* dec: decodes p[0..n) into m (and walks every repeated field); enc: encodes m (p, n: its input).
@@ -172,6 +189,16 @@ FZ_PLAIN(bootstrap_result, bootstrap_result, opt_bootstrap_result_decode,
 FZ_PLAIN(ckpt_opts_plain, ckpt_opts, opt_checkpoint_decode, opt_checkpoint_encode)
 FZ_PLAIN(bootstrap_plain, bootstrap, opt_bootstrap_params_decode, opt_bootstrap_params_encode)
 FZ_PLAIN(create_plain, create, tk_create_req_decode, tk_create_req_encode)
+FZ_PLAIN(v1_exec, exec, v1_exec_req_decode, v1_exec_req_encode)
+FZ_PLAIN(v1_resize, resize, v1_resize_req_decode, v1_resize_req_encode)
+FZ_PLAIN(v1_kill, kill, v1_kill_req_decode, v1_kill_req_encode)
+FZ_PLAIN(v1_closeio, closeio, v1_closeio_req_decode, v1_closeio_req_encode)
+FZ_PLAIN(v1_checkpoint, checkpoint, v1_checkpoint_req_decode, v1_checkpoint_req_encode)
+FZ_PLAIN(v1_update, update, v1_update_req_decode, v1_update_req_encode)
+FZ_PLAIN(v1_start_resp, v1_start_resp, v1_start_resp_decode, v1_start_resp_encode)
+FZ_PLAIN(v1_ckpt_opts_plain, ckpt_opts, v1_checkpoint_opts_decode, v1_checkpoint_opts_encode)
+FZ_PLAIN(v1_create_plain, v1_create, v1_create_req_decode, v1_create_req_encode)
+FZ_PLAIN(v1_create_opts_plain, v1_create_opts, v1_create_opts_decode, v1_create_opts_encode)
 FZ_PLAIN(ev_create_plain, ev_create, ev_task_create_decode, ev_task_create_encode)
 
 static void fz_resp_put(struct pb_w *w, const struct tt_resp *m)
@@ -360,6 +387,188 @@ static void fz_req_enc(struct pb_w *w, const union fz_msg *m, const uint8_t *p, 
 	free(scratch);
 }
 
+static uint8_t *fz_copy(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	if (!c)
+		abort();
+	if (n)
+		memcpy(c, p, n);
+	return c;
+}
+
+static int fz_v1_create_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	int e = v1_create_req_decode(p, n, &m->v1_create);
+	if (e < 0)
+		return e;
+	if (fz_mounts_walk(m->v1_create.raw, 4) != (int)m->v1_create.nrootfs)
+		__builtin_trap();
+	return e;
+}
+
+static int fz_v1_create_opts_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	struct pb_str s;
+	size_t count = 0;
+	int e = v1_create_opts_decode(p, n, &m->v1_create_opts);
+	if (e < 0)
+		return e;
+	struct pb_r it = pb_r_of(m->v1_create_opts.raw);
+	while ((e = pb_repeated_next(&it, 6, &s)) > 0)
+		count++;
+	if (e < 0 || count != m->v1_create_opts.nempty_namespaces)
+		__builtin_trap();
+	return 0;
+}
+
+static int fz_v1_ckpt_opts_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	struct pb_str s;
+	size_t count = 0;
+	int e = v1_checkpoint_opts_decode(p, n, &m->ckpt_opts);
+	if (e < 0)
+		return e;
+	struct pb_r it = pb_r_of(m->ckpt_opts.raw);
+	while ((e = pb_repeated_next(&it, 6, &s)) > 0)
+		count++;
+	if (e < 0 || count != m->ckpt_opts.nempty_namespaces)
+		__builtin_trap();
+	return 0;
+}
+
+/* The v1 Shim service's methods, in shim.proto's order (FZ_V1_TRANSLATE's method byte). */
+static const char *const fz_v1_methods[16] = {
+	"State",   "Create",   "Start",      "Delete", "DeleteProcess", "ListPids",
+	"Pause",   "Resume",   "Checkpoint", "Kill",   "Exec",          "ResizePty",
+	"CloseIO", "ShimInfo", "Update",     "Wait",
+};
+
+/* Whether p[0..n) is a request the Task method's decoder accepts, repeated fields included. */
+static int fz_v2_request_ok(const char *method, const uint8_t *p, size_t n)
+{
+	union fz_msg m;
+	if (!strcmp(method, "Create"))
+		return tk_create_req_decode(p, n, &m.create) == 0 &&
+		       fz_mounts_walk(m.create.raw, 3) == (int)m.create.nrootfs;
+	if (!strcmp(method, "State") || !strcmp(method, "Start") || !strcmp(method, "Wait") ||
+	    !strcmp(method, "Delete"))
+		return tk_proc_req_decode(p, n, &m.proc) == 0;
+	if (!strcmp(method, "Pids") || !strcmp(method, "Pause") || !strcmp(method, "Resume"))
+		return tk_id_req_decode(p, n, &m.id) == 0;
+	if (!strcmp(method, "Kill"))
+		return tk_kill_req_decode(p, n, &m.kill) == 0;
+	if (!strcmp(method, "Exec"))
+		return tk_exec_req_decode(p, n, &m.exec) == 0;
+	if (!strcmp(method, "ResizePty"))
+		return tk_resize_req_decode(p, n, &m.resize) == 0;
+	if (!strcmp(method, "CloseIO"))
+		return tk_closeio_req_decode(p, n, &m.closeio) == 0;
+	if (!strcmp(method, "Checkpoint")) /* options of a foreign type pass through as they are */
+		return tk_checkpoint_req_decode(p, n, &m.checkpoint) == 0 &&
+		       (!m.checkpoint.has_options ||
+		        !pb_str_eq(m.checkpoint.options.type_url, OPT_CHECKPOINT_OPTIONS_URL) ||
+		        opt_checkpoint_decode(m.checkpoint.options.value.p,
+		                              m.checkpoint.options.value.n, &m.ckpt_opts) == 0);
+	if (!strcmp(method, "Update"))
+		return tk_update_req_decode(p, n, &m.update) == 0;
+	return 0;
+}
+
+/*
+ * What the v1 shim does with a request (core/service_v1.c): translate it, as the shim would
+ * with all its flags set. A translation that succeeds must give a request the Task method's
+ * decoder accepts; a buffer of twice the input plus a margin never runs out.
+ */
+static int fz_v1_translate_check(struct pb_str method, const uint8_t *p, size_t n)
+{
+	static const struct v1_ctx ctx = { "redis-7f3a", "/run/containerd/runc", "/usr/sbin/criu",
+		                           "/var/lib/containerd/work/criu-work", 1 };
+	size_t cap = 2 * n + 1024;
+	uint8_t *out = malloc(cap);
+	const char *tm;
+	struct v1_note note;
+	if (!out)
+		abort();
+	struct pb_w w = pb_w_init(out, cap);
+	int e = v1_translate(method, p, n, &ctx, &w, &tm, &note);
+	if (e == -PB_ENOSPC || (e == 0) != (tm != NULL) || (e == V1_LOCAL && w.len))
+		__builtin_trap();
+	if (e == 0 && !fz_v2_request_ok(tm, out, w.len))
+		__builtin_trap();
+	free(out);
+	return e < 0 ? e : 0;
+}
+
+/* FZ_V1_TRANSLATE and FZ_V1_REPLY keep their input as the message: the checks are in dec. */
+static void fz_raw_enc(struct pb_w *w, const union fz_msg *m, const uint8_t *p, size_t n)
+{
+	(void)m;
+	pb_put_raw(w, p, n);
+}
+
+static int fz_v1_translate_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	(void)m;
+	if (n == 0)
+		return -PB_ETRUNC;
+	const char *name = fz_v1_methods[p[0] % 16];
+	uint8_t *c = fz_copy(p + 1, n - 1);
+	int e = fz_v1_translate_check(pb_str_of(name, strlen(name)), c, n - 1);
+	free(c);
+	return e;
+}
+
+static const char *fz_name_of(uint32_t pid)
+{
+	return pid % 3 == 0 ? "" : pid % 3 == 1 ? "redis-7f3a" : "exec-\xce\xb1";
+}
+
+static int fz_v1_reply_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	struct pb_r it;
+	struct tk_process_info pi;
+	struct v1_start_resp sr;
+	int e, count = 0, count2 = 0;
+	(void)m;
+	if (n == 0)
+		return -PB_ETRUNC;
+	/* A 4-byte ProcessInfo {pid} can come back 15 times larger, with its ProcessDetails. */
+	uint8_t *c = fz_copy(p + 1, n - 1), *out = malloc(32 * n + 256);
+	if (!out)
+		abort();
+	struct pb_w w = pb_w_init(out, 32 * n + 256);
+	if (p[0] & 1) {
+		it = pb_r_init(c, n - 1);
+		while ((e = tk_pids_resp_next(&it, &pi)) > 0)
+			count++;
+		v1_pids_resp_from_task(&w, c, n - 1, fz_name_of);
+		if ((e < 0) != (w.err != 0))
+			__builtin_trap();
+		it = pb_r_init(out, w.len);
+		while (!w.err && tk_pids_resp_next(&it, &pi) > 0) {
+			count2++;
+			if (pi.has_info != (fz_name_of(pi.pid)[0] != 0) ||
+			    (pi.has_info && !pb_str_eq(pi.info.type_url, V1_PROCESS_DETAILS_URL)))
+				__builtin_trap();
+		}
+		if (!w.err && count2 != count)
+			__builtin_trap();
+	} else {
+		struct tk_pid_resp pr;
+		e = tk_pid_resp_decode(c, n - 1, &pr);
+		v1_start_resp_from_task(&w, c, n - 1, fz_name_of);
+		if ((e < 0) != (w.err != 0))
+			__builtin_trap();
+		if (!w.err && (v1_start_resp_decode(out, w.len, &sr) < 0 || sr.pid != pr.pid ||
+		               !pb_str_eq(sr.id, fz_name_of(pr.pid))))
+			__builtin_trap();
+	}
+	free(c);
+	free(out);
+	return e < 0 ? e : 0;
+}
+
 static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_CREATE] = { fz_create_dec, fz_create_plain_enc },
 	[FZ_PROC] = { fz_proc_dec, fz_proc_enc },
@@ -398,17 +607,19 @@ static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_EV_CHECKPOINTED] = { fz_ev_checkpointed_dec, fz_ev_checkpointed_enc },
 	[FZ_PROCESS_DETAILS] = { fz_process_details_dec, fz_process_details_enc },
 	[FZ_BOOTSTRAP_RESULT] = { fz_bootstrap_result_dec, fz_bootstrap_result_enc },
+	[FZ_V1_CREATE] = { fz_v1_create_dec, fz_v1_create_plain_enc },
+	[FZ_V1_EXEC] = { fz_v1_exec_dec, fz_v1_exec_enc },
+	[FZ_V1_RESIZE] = { fz_v1_resize_dec, fz_v1_resize_enc },
+	[FZ_V1_KILL] = { fz_v1_kill_dec, fz_v1_kill_enc },
+	[FZ_V1_CLOSEIO] = { fz_v1_closeio_dec, fz_v1_closeio_enc },
+	[FZ_V1_CHECKPOINT] = { fz_v1_checkpoint_dec, fz_v1_checkpoint_enc },
+	[FZ_V1_UPDATE] = { fz_v1_update_dec, fz_v1_update_enc },
+	[FZ_V1_START_RESP] = { fz_v1_start_resp_dec, fz_v1_start_resp_enc },
+	[FZ_V1_CREATE_OPTS] = { fz_v1_create_opts_dec, fz_v1_create_opts_plain_enc },
+	[FZ_V1_CKPT_OPTS] = { fz_v1_ckpt_opts_dec, fz_v1_ckpt_opts_plain_enc },
+	[FZ_V1_TRANSLATE] = { fz_v1_translate_dec, fz_raw_enc },
+	[FZ_V1_REPLY] = { fz_v1_reply_dec, fz_raw_enc },
 };
-
-static uint8_t *fz_copy(const uint8_t *p, size_t n)
-{
-	uint8_t *c = malloc(n ? n : 1);
-	if (!c)
-		abort();
-	if (n)
-		memcpy(c, p, n);
-	return c;
-}
 
 /* Runs target t on p[0..n), a buffer of exactly n bytes; returns the decoder's result. */
 static int fz_run(const struct fz_target *t, const uint8_t *p, size_t n)

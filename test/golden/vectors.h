@@ -5,13 +5,16 @@
 
 #include <stddef.h>
 
+#ifndef SHIMBOX_GOLDEN_STRUCT
+#define SHIMBOX_GOLDEN_STRUCT
 struct golden {
 	const char *name; /* the .txt file's base name */
-	const char *type; /* message name in shimbox.proto */
+	const char *type; /* message name in the set's .proto */
 	const unsigned char *data;
 	size_t len;
 	int roundtrip; /* our encoder must reproduce data from the decoded struct */
 };
+#endif
 
 static const unsigned char golden_any_task_oom[] = {
 	0x0a, 0x19, 0x63, 0x6f, 0x6e, 0x74, 0x61, 0x69, 0x6e, 0x65, 0x72, 0x64,

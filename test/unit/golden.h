@@ -44,13 +44,20 @@ struct codec {
 			enc(w, &m);                                                                \
 	}
 
-static inline const struct golden *golden_get(const char *name)
+/* The vector of that name in a table of count vectors; exits the test if there is none. */
+static inline const struct golden *golden_get_in(const struct golden *tab, size_t count,
+                                                 const char *name)
 {
-	for (size_t i = 0; i < GOLDEN_COUNT; i++)
-		if (strcmp(goldens[i].name, name) == 0)
-			return &goldens[i];
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return &tab[i];
 	printf("# no golden vector named %s\n", name);
 	exit(1);
+}
+
+static inline const struct golden *golden_get(const char *name)
+{
+	return golden_get_in(goldens, GOLDEN_COUNT, name);
 }
 
 static inline struct pb_str golden_str(const char *name)
@@ -196,14 +203,15 @@ static inline void golden_reencode(const struct golden *g, const struct codec *c
 }
 
 /*
- * Runs every vector whose name starts with prefix (prefix NULL: every vector that starts with
- * none of "tt_", "ev_", "opt_") through the codec of its type.
+ * Runs every vector of a table whose name starts with prefix (prefix NULL: every vector that
+ * starts with none of "tt_", "ev_", "opt_") through the codec of its type.
  */
-static inline void golden_suite(const char *prefix, const struct codec *codecs, size_t ncodecs)
+static inline void golden_suite_in(const struct golden *tab, size_t count, const char *prefix,
+                                   const struct codec *codecs, size_t ncodecs)
 {
 	size_t ran = 0;
-	for (size_t i = 0; i < GOLDEN_COUNT; i++) {
-		const struct golden *g = &goldens[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct golden *g = &tab[i];
 		const struct codec *c = NULL;
 		if (prefix ? strncmp(g->name, prefix, strlen(prefix)) != 0
 		           : (!strncmp(g->name, "tt_", 3) || !strncmp(g->name, "ev_", 3) ||
@@ -223,6 +231,12 @@ static inline void golden_suite(const char *prefix, const struct codec *codecs, 
 		golden_mutations(g, c, i + 1);
 	}
 	CHECK(ran > 0, "%zu golden vectors run", ran);
+}
+
+/* golden_suite_in over the main vectors (test/golden/vectors.h). */
+static inline void golden_suite(const char *prefix, const struct codec *codecs, size_t ncodecs)
+{
+	golden_suite_in(goldens, GOLDEN_COUNT, prefix, codecs, ncodecs);
 }
 
 #endif
