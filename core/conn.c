@@ -181,6 +181,22 @@ void call_error(struct call c, int code, const char *fmt, ...)
 	call_done(c);
 }
 
+static const char *pb_error_text(int e)
+{
+	switch (-e) {
+	case PB_ETRUNC:
+		return "unexpected end of input";
+	case PB_EOVERFLOW:
+		return "varint overflow";
+	case PB_EWIRETYPE:
+		return "invalid wire type";
+	case PB_EFIELD:
+		return "invalid field number";
+	default:
+		return "malformed protobuf";
+	}
+}
+
 static void conn_frame(struct conn *c)
 {
 	struct tt_req req;
@@ -191,7 +207,7 @@ static void conn_frame(struct conn *c)
 		return; /* responses and data frames are ignored "for future compat" */
 	c->refs++; /* the call's reference, dropped by its reply */
 	if ((e = tt_req_decode(c->payload, c->h.len, &req)) < 0) {
-		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: malformed protobuf (%d)", -e);
+		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: %s", pb_error_text(e));
 		return;
 	}
 	dispatch_fn(call, &req);
