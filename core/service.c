@@ -82,6 +82,7 @@ struct container {
 	char rootfs[PATH_LEN];
 	int rootfs_mounted;
 	int no_pivot, no_keyring;
+	int shared_pidns; /* no private pid namespace: init's death does not end the others */
 	struct runc_cfg cfg;
 	struct proc init;
 	struct proc *execs;
@@ -335,6 +336,55 @@ static void init_exit_visible(struct container *c)
 	proc_exit_visible(&c->init);
 }
 
+static void kill_all_done(struct runc_job *job)
+{
+	if (job->status != 0)
+		log_warn("runc kill --all after init's exit: %s", job->err);
+	runc_job_release(job);
+	free(job);
+}
+
+/* With a shared pid namespace the kernel does not kill the rest when init dies: runc does
+ * (PROTOCOL.md 5.6). Nobody waits for this. */
+static void kill_all_after_init(struct container *c)
+{
+	struct runc_job *job = calloc(1, sizeof(*job));
+	const char *args[] = { "kill", "--all", c->id, "9", NULL };
+	if (!job)
+		return;
+	job->done = kill_all_done;
+	if (runc_run(job, &c->cfg, args, NULL, NULL, 0, 0) < 0)
+		free(job);
+}
+
+/* Whether the spec in bundle gives the container a pid namespace of its own. */
+static int spec_private_pidns(const char *bundle)
+{
+	char path[PATH_LEN + 16];
+	size_t cap = 1 << 20;
+	char *spec = malloc(cap);
+	struct pb_str ns, it, el, v;
+	int private = 0;
+	ssize_t n;
+
+	if (!spec || sys_fmt(path, sizeof(path), "%s/config.json", bundle) < 0 ||
+	    (n = sys_read_file(path, spec, cap)) <= 0 ||
+	    json_get_path(pb_str_of(spec, (size_t)n), &ns, "linux", "namespaces", NULL) != 1) {
+		free(spec);
+		return 1; /* unknown: assume the usual private namespace */
+	}
+	it = ns;
+	while (json_array_next(&it, &el) > 0) {
+		char type[16], nspath[8];
+		if (json_get(el, "type", &v) != 1 || json_string(v, type, sizeof(type)) < 0 ||
+		    strcmp(type, "pid") != 0)
+			continue;
+		private = json_get(el, "path", &v) != 1 || json_string(v, nspath, sizeof(nspath)) == 0;
+	}
+	free(spec);
+	return private;
+}
+
 /* Publishes an exit in the order of PROTOCOL.md 4.2: an init's exit is the container's last. */
 static void proc_exit_publish(struct proc *p)
 {
@@ -348,6 +398,8 @@ static void proc_exit_publish(struct proc *p)
 		return;
 	}
 	/* Execs die with a private pid namespace anyway; with a shared one they must be stopped. */
+	if (c->shared_pidns)
+		kill_all_after_init(c);
 	for (struct proc *e = c->execs; e; e = e->next)
 		if (proc_live(e))
 			kill(e->pid, SIGKILL);
@@ -574,6 +626,7 @@ static void create_finish(struct op *op)
 		return;
 	}
 	p->state = P_CREATED;
+	c->shared_pidns = !spec_private_pidns(c->cfg.bundle);
 	if (proc_watch(p) < 0) {
 		p->pid = 0;
 		call_error(op->call, TT_RESOURCE_EXHAUSTED, "out of memory");
