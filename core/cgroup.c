@@ -25,6 +25,8 @@
 
 #define CG_CGROUP2_MAGIC 0x63677270UL /* CGROUP2_SUPER_MAGIC; musl has no linux/magic.h */
 #define CG_ROOT "/sys/fs/cgroup"
+/* Cgroup paths are short; small buffers keep the loop's stack (and so the shim's RSS) small. */
+#define CG_PATH_MAX 1024
 #define CG_BUF 16384 /* one cgroup file; longer ones are cut at a line end */
 #define CG_MOUNTINFO_MAX (8u << 20)
 
@@ -244,7 +246,7 @@ int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap
 		if (sep < 0 || sep + 3 >= n)
 			continue;
 		const char *fstype = ctl ? "cgroup" : "cgroup2";
-		char m[PATH_MAX];
+		char m[CG_PATH_MAX];
 		if (!span_eq(tok[sep + 1], len[sep + 1], fstype))
 			continue;
 		if (ctl && !list_has(tok[sep + 3], len[sep + 3], ctl, ','))
@@ -306,7 +308,7 @@ static int join(char *out, size_t cap, const char *mnt, const char *root, const 
 static int resolve(const char *proc_cgroup, const char *mountinfo, const char *ctl, char *out,
                    size_t cap)
 {
-	char path[PATH_MAX], mnt[PATH_MAX], root[PATH_MAX];
+	char path[CG_PATH_MAX], mnt[CG_PATH_MAX], root[CG_PATH_MAX];
 	int e;
 
 	if ((e = cg_parse_proc_cgroup(proc_cgroup, ctl, path, sizeof(path))) < 0)
@@ -318,7 +320,7 @@ static int resolve(const char *proc_cgroup, const char *mountinfo, const char *c
 
 int cg_open_text(struct cg **out, const char *proc_cgroup, const char *mountinfo, int unified)
 {
-	char(*dirs)[PATH_MAX] = malloc(CG_NCTL * sizeof(*dirs));
+	char(*dirs)[CG_PATH_MAX] = malloc(CG_NCTL * sizeof(*dirs));
 	size_t total = 0;
 	int found = 0, e;
 	struct cg *cg;
@@ -468,7 +470,7 @@ const char *cg_path(const struct cg *cg, const char *ctl)
 /* Reads dir/name into buf; a file longer than buf is cut after its last whole line. */
 static ssize_t rd(const char *dir, const char *name, char *buf, size_t cap)
 {
-	char path[PATH_MAX];
+	char path[CG_PATH_MAX];
 	ssize_t n;
 	int e;
 
@@ -962,7 +964,7 @@ static void on_watch(struct loop_watch *w, uint32_t events)
 		/* Drain the inotify events: what matters is the counter, read below. */
 		union {
 			struct inotify_event ev;
-			char b[4096];
+			char b[1024];
 		} u;
 		while (sys_read(w->fd, u.b, sizeof(u.b)) > 0)
 			;
@@ -973,7 +975,7 @@ static void on_watch(struct loop_watch *w, uint32_t events)
 static int arm_v1(struct cg *cg)
 {
 	const char *dir = cg->dir[CG_MEMORY];
-	char path[PATH_MAX], line[64];
+	char path[CG_PATH_MAX], line[64];
 	int efd, ofd, cfd, e;
 
 	if (!dir)
@@ -1004,7 +1006,7 @@ static int arm_v1(struct cg *cg)
 static int arm_v2(struct cg *cg)
 {
 	const char *dir = cg->dir[CG_UNIFIED];
-	char path[PATH_MAX];
+	char path[CG_PATH_MAX];
 	int fd, e;
 
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

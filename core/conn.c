@@ -246,7 +246,7 @@ static int conn_read(struct conn *c)
 			}
 		}
 		if (c->discard) {
-			uint8_t sink[4096];
+			uint8_t sink[1024];
 			size_t want = c->discard < sizeof(sink) ? c->discard : sizeof(sink);
 			ssize_t r = recv(c->w.fd, sink, want, MSG_DONTWAIT);
 			if (r < 0 && errno == EINTR)

@@ -34,7 +34,7 @@ static const struct mopt mopts[] = {
 
 int mount_one(const struct tk_mount *m, const char *target, char *err, size_t errcap)
 {
-	char type[64], source[4096], data[4096];
+	char type[64], source[1024], data[2048];
 	unsigned long flags = 0;
 	size_t dlen = 0;
 	struct pb_r it = pb_r_of(m->raw);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,16 +30,17 @@ static int memfd(const char *name)
 /* The last "level":"error" msg appended to log.json since off, else runc's stderr. */
 static void job_error(struct runc_job *job)
 {
-	char buf[16384];
+	size_t cap = 16384;
+	char *buf = malloc(cap);
 	job->err[0] = 0;
-	{
+	if (buf) {
 		int fd = sys_open(job->log_path, O_RDONLY, 0);
 		if (fd >= 0) {
 			struct stat st;
 			off_t start = job->log_off;
-			if (fstat(fd, &st) == 0 && st.st_size - start > (off_t)sizeof(buf) - 1)
-				start = st.st_size - (off_t)sizeof(buf) + 1;
-			ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
+			if (fstat(fd, &st) == 0 && st.st_size - start > (off_t)cap - 1)
+				start = st.st_size - (off_t)cap + 1;
+			ssize_t n = pread(fd, buf, cap - 1, start);
 			sys_close(fd);
 			for (ssize_t i = 0; n > 0 && i < n;) {
 				ssize_t j = i;
@@ -54,6 +56,7 @@ static void job_error(struct runc_job *job)
 			}
 		}
 	}
+	free(buf);
 	if (job->err[0] || job->err_fd < 0)
 		return;
 	ssize_t n = pread(job->err_fd, job->err, sizeof(job->err) - 1, 0);
@@ -110,7 +113,7 @@ int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const
 	     const int *fds, const void *stdin_data, size_t stdin_len, int flags)
 {
 	const char *argv[RUNC_MAX_ARGS];
-	char root[512], logp[4200];
+	char root[512], logp[sizeof(job->log_path)];
 	int in_fd = -1, e;
 	struct stat st;
 

@@ -209,8 +209,6 @@ static void container_unlist(struct container *c)
 
 /* --- events ------------------------------------------------------------------------------ */
 
-#define EVENT_BUF 8192
-
 /* The v1 shim publishes only exits: containerd publishes the other events itself (6.1).
  * done(ctx), if given, runs once the event is delivered or dropped. */
 static void emit_then(const char *topic, const char *type, const void *buf, size_t n,
@@ -251,7 +249,7 @@ static void publish_exec_event(const char *topic, const char *type, const struct
 
 static void publish_exit(struct proc *p, void (*done)(void *ctx), void *ctx)
 {
-	uint8_t buf[EVENT_BUF];
+	uint8_t buf[2 * ID_MAX + 64];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	struct ev_task_exit ev = { .container_id = cs(p->c->id),
 				   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
@@ -650,9 +648,10 @@ static void create_finish(struct op *op)
 	} else {
 		c->cg = NULL;
 	}
-	if (tk_create_req_decode(op->req, op->req_len, &req) == 0) {
-		uint8_t ebuf[EVENT_BUF];
-		struct pb_w w = pb_w_init(ebuf, sizeof(ebuf));
+	size_t ecap = op->req_len + 64;
+	uint8_t *ebuf = malloc(ecap);
+	if (ebuf && tk_create_req_decode(op->req, op->req_len, &req) == 0) {
+		struct pb_w w = pb_w_init(ebuf, ecap);
 		struct ev_task_create ev = { .container_id = req.id, .bundle = req.bundle,
 					     .rootfs_src = req.raw, .rootfs_src_num = 3,
 					     .checkpoint = req.checkpoint, .pid = (uint32_t)p->pid };
@@ -664,6 +663,7 @@ static void create_finish(struct op *op)
 		if (!w.err)
 			emit("/tasks/create", "containerd.events.TaskCreate", ebuf, w.len);
 	}
+	free(ebuf);
 	reply_pid(op->call, p->pid);
 }
 
@@ -1032,7 +1032,6 @@ static void h_state(struct call call, struct pb_str payload)
 {
 	DECODE(struct tk_proc_req, tk_proc_req_decode, "StateRequest");
 	struct tk_state_resp r;
-	uint8_t buf[4 * PATH_LEN + 512];
 	struct proc *p = lookup_proc(call, req.id, req.exec_id);
 	if (!p)
 		return;
@@ -1049,9 +1048,16 @@ static void h_state(struct call call, struct pb_str payload)
 	r.terminal = p->terminal;
 	r.exit_status = (uint32_t)p->exit_status;
 	r.exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset();
-	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	size_t cap = r.id.n + r.bundle.n + r.stdin_path.n + r.stdout_path.n + r.stderr_path.n + 128;
+	uint8_t *buf = malloc(cap);
+	if (!buf) {
+		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	struct pb_w w = pb_w_init(buf, cap);
 	tk_state_resp_encode(&w, &r);
 	call_reply(call, buf, w.len);
+	free(buf);
 }
 
 static void h_wait(struct call call, struct pb_str payload)
@@ -1420,19 +1426,25 @@ static void h_update(struct call call, struct pb_str payload)
 
 static void pids_finish(struct op *op)
 {
-	char out[65536];
+	size_t outcap = 1 << 20;
+	char *out;
 	ssize_t n;
 	if (op->job.status != 0) {
 		call_error(op->call, TT_UNKNOWN, "runc ps: %s", op->job.err);
 		return;
 	}
-	n = pread(op->job.out_fd, out, sizeof(out) - 1, 0);
+	if (!(out = malloc(outcap))) {
+		call_error(op->call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	n = pread(op->job.out_fd, out, outcap - 1, 0);
 	if (n < 0)
 		n = 0;
 	struct pb_str it = pb_str_of(out, (size_t)n), el;
 	size_t cap = 64 + (size_t)n * 2 + 256 * ID_MAX;
 	uint8_t *buf = malloc(cap);
 	if (!buf) {
+		free(out);
 		call_error(op->call, TT_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
@@ -1461,6 +1473,7 @@ static void pids_finish(struct op *op)
 	else
 		call_reply(op->call, buf, w.len);
 	free(buf);
+	free(out);
 }
 
 static void h_pids(struct call call, struct pb_str payload)

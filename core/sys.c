@@ -95,7 +95,7 @@ ssize_t sys_read_file(const char *path, char *buf, size_t cap)
 
 int sys_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mode)
 {
-	char tmp[4096];
+	char tmp[1100];
 	int fd, e;
 	if ((e = sys_fmt(tmp, sizeof(tmp), "%s.tmp", path)) < 0)
 		return e;
@@ -116,7 +116,7 @@ int sys_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mo
 
 int sys_mkdir_p(const char *path, mode_t mode)
 {
-	char p[4096];
+	char p[1100];
 	size_t n = strlen(path);
 	if (n == 0 || n >= sizeof(p))
 		return -ENAMETOOLONG;
