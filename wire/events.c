@@ -2,364 +2,82 @@
 /* Event codecs: task event payloads, their Envelope, Events.Forward and containerd name rules. */
 #include "events.h"
 
-#include <string.h>
+#include "pbdesc.h"
 
-/* A nested message occurring twice replaces the first (see task.c). */
-static int get_ts(const struct pb_field *f, struct tk_timestamp *t)
-{
-	if (f->type != PB_LEN)
-		return -PB_EWIRETYPE;
-	return tk_timestamp_decode(f->s.p, f->s.n, t);
-}
+static const struct pb_mdesc task_io, envelope;
+#define SUBS(X) X(tk_timestamp_desc) X(tk_any_desc) X(tk_mount_desc) X(task_io) X(envelope)
+PB_SUBS(SUBS);
 
-static int task_io_decode(struct pb_str s, struct ev_task_io *m)
-{
-	struct pb_r r = pb_r_of(s);
-	struct pb_field f;
-	int e;
+#define PB_T struct ev_task_io
+PB_DESC(task_io, PB_STR(1, stdin_path), PB_STR(2, stdout_path), PB_STR(3, stderr_path),
+        PB_BOOL(4, terminal));
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 4:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+/* rootfs (3): every mount validated, not stored; rootfs_src is the whole message. */
+#define PB_T struct ev_task_create
+PB_DESC(task_create, PB_RAW(rootfs_src), PB_STR(1, container_id), PB_STR(2, bundle),
+        PB_CHECK(3, tk_mount_desc), PB_MSG(4, io, task_io), PB_STR(5, checkpoint),
+        PB_U32(6, pid));
+#undef PB_T
 
 int ev_task_create_decode(const void *p, size_t n, struct ev_task_create *m)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	struct tk_mount mnt;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	m->rootfs_src.p = p;
-	m->rootfs_src.n = n;
+	int e = pb_decode_msg(&task_create, p, n, m);
 	m->rootfs_src_num = 3;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->bundle);
-			break;
-		case 3:
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = tk_mount_decode(f.s.p, f.s.n, &mnt);
-			break;
-		case 4:
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = task_io_decode(f.s, &m->io);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->checkpoint);
-			break;
-		case 6:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
 	return e;
 }
 
 void ev_task_create_encode(struct pb_w *w, const struct ev_task_create *m)
 {
-	size_t mark;
-
 	pb_put_str(w, 1, m->container_id);
 	pb_put_str(w, 2, m->bundle);
 	pb_copy_repeated(w, 3, m->rootfs_src, m->rootfs_src_num);
-	mark = pb_begin(w, 4);
-	pb_put_str(w, 1, m->io.stdin_path);
-	pb_put_str(w, 2, m->io.stdout_path);
-	pb_put_str(w, 3, m->io.stderr_path);
-	pb_put_bool(w, 4, m->io.terminal);
-	pb_end(w, mark);
+	pb_put_msg(w, 4, &task_io, &m->io);
 	pb_put_str(w, 5, m->checkpoint);
 	pb_put_uint(w, 6, m->pid);
 }
 
-int ev_task_start_decode(const void *p, size_t n, struct ev_task_start *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct ev_task_start
+PB_DESC(task_start, PB_STR(1, container_id), PB_U32(2, pid));
+PB_CODEC(ev_task_start, struct ev_task_start, task_start)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct ev_task_exit
+PB_DESC(task_exit, PB_STR(1, container_id), PB_STR(2, id), PB_U32(3, pid), PB_U32(4, exit_status),
+        PB_MSG(5, exited_at, tk_timestamp_desc));
+PB_CODEC(ev_task_exit, struct ev_task_exit, task_exit)
+#undef PB_T
 
-void ev_task_start_encode(struct pb_w *w, const struct ev_task_start *m)
-{
-	pb_put_str(w, 1, m->container_id);
-	pb_put_uint(w, 2, m->pid);
-}
+#define PB_T struct ev_task_delete
+PB_DESC(task_delete, PB_STR(1, container_id), PB_U32(2, pid), PB_U32(3, exit_status),
+        PB_MSG(4, exited_at, tk_timestamp_desc), PB_STR(5, id));
+PB_CODEC(ev_task_delete, struct ev_task_delete, task_delete)
+#undef PB_T
 
-int ev_task_exit_decode(const void *p, size_t n, struct ev_task_exit *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct ev_task_id
+PB_DESC(task_id, PB_STR(1, container_id));
+PB_CODEC(ev_task_id, struct ev_task_id, task_id)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		case 4:
-			e = pb_as_u32(&f, &m->exit_status);
-			break;
-		case 5:
-			e = get_ts(&f, &m->exited_at);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct ev_task_exec
+PB_DESC(task_exec, PB_STR(1, container_id), PB_STR(2, exec_id), PB_U32(3, pid));
+PB_CODEC(ev_task_exec, struct ev_task_exec, task_exec)
+#undef PB_T
 
-void ev_task_exit_encode(struct pb_w *w, const struct ev_task_exit *m)
-{
-	pb_put_str(w, 1, m->container_id);
-	pb_put_str(w, 2, m->id);
-	pb_put_uint(w, 3, m->pid);
-	pb_put_uint(w, 4, m->exit_status);
-	tk_timestamp_put(w, 5, &m->exited_at);
-}
+#define PB_T struct ev_task_checkpointed
+PB_DESC(task_checkpointed, PB_STR(1, container_id), PB_STR(2, checkpoint));
+PB_CODEC(ev_task_checkpointed, struct ev_task_checkpointed, task_checkpointed)
+#undef PB_T
 
-int ev_task_delete_decode(const void *p, size_t n, struct ev_task_delete *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct ev_envelope
+PB_DESC(envelope, PB_MSG(1, timestamp, tk_timestamp_desc), PB_STR(2, ns), PB_STR(3, topic),
+        PB_MSG(4, event, tk_any_desc));
+PB_CODEC(ev_envelope, struct ev_envelope, envelope)
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->exit_status);
-			break;
-		case 4:
-			e = get_ts(&f, &m->exited_at);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->id);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_task_delete_encode(struct pb_w *w, const struct ev_task_delete *m)
-{
-	pb_put_str(w, 1, m->container_id);
-	pb_put_uint(w, 2, m->pid);
-	pb_put_uint(w, 3, m->exit_status);
-	tk_timestamp_put(w, 4, &m->exited_at);
-	pb_put_str(w, 5, m->id);
-}
-
-int ev_task_id_decode(const void *p, size_t n, struct ev_task_id *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		e = f.num == 1 ? pb_as_str(&f, &m->container_id) : 0;
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_task_id_encode(struct pb_w *w, const struct ev_task_id *m)
-{
-	pb_put_str(w, 1, m->container_id);
-}
-
-int ev_task_exec_decode(const void *p, size_t n, struct ev_task_exec *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_task_exec_encode(struct pb_w *w, const struct ev_task_exec *m)
-{
-	pb_put_str(w, 1, m->container_id);
-	pb_put_str(w, 2, m->exec_id);
-	pb_put_uint(w, 3, m->pid);
-}
-
-int ev_task_checkpointed_decode(const void *p, size_t n, struct ev_task_checkpointed *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->container_id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->checkpoint);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_task_checkpointed_encode(struct pb_w *w, const struct ev_task_checkpointed *m)
-{
-	pb_put_str(w, 1, m->container_id);
-	pb_put_str(w, 2, m->checkpoint);
-}
-
-int ev_envelope_decode(const void *p, size_t n, struct ev_envelope *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = get_ts(&f, &m->timestamp);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->ns);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->topic);
-			break;
-		case 4:
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = tk_any_decode(f.s.p, f.s.n, &m->event);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_envelope_encode(struct pb_w *w, const struct ev_envelope *m)
-{
-	tk_timestamp_put(w, 1, &m->timestamp);
-	pb_put_str(w, 2, m->ns);
-	pb_put_str(w, 3, m->topic);
-	tk_any_put(w, 4, &m->event);
-}
-
-int ev_forward_req_decode(const void *p, size_t n, struct ev_envelope *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		if (f.num != 1)
-			continue;
-		if ((e = pb_want(&f, PB_LEN)) < 0 || (e = ev_envelope_decode(f.s.p, f.s.n, m)) < 0)
-			return e;
-	}
-	return e;
-}
-
-void ev_forward_req_encode(struct pb_w *w, const struct ev_envelope *m)
-{
-	size_t mark = pb_begin(w, 1);
-	ev_envelope_encode(w, m);
-	pb_end(w, mark);
-}
+/* ForwardRequest {envelope=1}: the envelope is the whole struct. */
+PB_DESC(forward_req, PB_FLAT(1, envelope));
+PB_CODEC(ev_forward_req, struct ev_envelope, forward_req)
+#undef PB_T
 
 static int is_alnum(uint8_t c)
 {

@@ -4,13 +4,10 @@
 
 #include <string.h>
 
-static int get_any(const struct pb_field *f, struct tk_any *a, int *has)
-{
-	if (f->type != PB_LEN)
-		return -PB_EWIRETYPE;
-	*has = 1;
-	return tk_any_decode(f->s.p, f->s.n, a);
-}
+#include "pbdesc.h"
+
+#define SUBS(X) X(tk_mount_desc) X(tk_any_desc) X(pb_none)
+PB_SUBS(SUBS);
 
 static struct pb_str cstr(const char *s)
 {
@@ -19,381 +16,60 @@ static struct pb_str cstr(const char *s)
 
 /* --- codecs ------------------------------------------------------------------------------ */
 
-int v1_create_req_decode(const void *p, size_t n, struct v1_create_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	struct tk_mount mnt;
-	int e;
+/* rootfs (4): every mount validated and counted; encoded verbatim from raw. */
+#define PB_T struct v1_create_req
+PB_DESC(create_req, PB_RAW(raw), PB_STR(1, id), PB_STR(2, bundle), PB_STR(3, runtime),
+        PB_COUNT(4, nrootfs, tk_mount_desc), PB_BOOL(5, terminal), PB_STR(6, stdin_path),
+        PB_STR(7, stdout_path), PB_STR(8, stderr_path), PB_STR(9, checkpoint),
+        PB_STR(10, parent_checkpoint), PB_OPT(11, options, has_options, tk_any_desc));
+PB_CODEC(v1_create_req, struct v1_create_req, create_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	m->raw.p = p;
-	m->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->bundle);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->runtime);
-			break;
-		case 4: /* validated now so that tk_mount_next over raw only fails on bad input */
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = tk_mount_decode(f.s.p, f.s.n, &mnt);
-			m->nrootfs++;
-			break;
-		case 5:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 6:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 7:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 8:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 9:
-			e = pb_as_str(&f, &m->checkpoint);
-			break;
-		case 10:
-			e = pb_as_str(&f, &m->parent_checkpoint);
-			break;
-		case 11:
-			e = get_any(&f, &m->options, &m->has_options);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct tk_exec_req
+PB_DESC(exec_req, PB_STR(1, id), PB_BOOL(2, terminal), PB_STR(3, stdin_path),
+        PB_STR(4, stdout_path), PB_STR(5, stderr_path), PB_OPT(6, spec, has_spec, tk_any_desc));
+PB_CODEC(v1_exec_req, struct tk_exec_req, exec_req)
+#undef PB_T
 
-void v1_create_req_encode(struct pb_w *w, const struct v1_create_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->bundle);
-	pb_put_str(w, 3, m->runtime);
-	pb_copy_repeated(w, 4, m->raw, 4);
-	pb_put_bool(w, 5, m->terminal);
-	pb_put_str(w, 6, m->stdin_path);
-	pb_put_str(w, 7, m->stdout_path);
-	pb_put_str(w, 8, m->stderr_path);
-	pb_put_str(w, 9, m->checkpoint);
-	pb_put_str(w, 10, m->parent_checkpoint);
-	if (m->has_options)
-		tk_any_put(w, 11, &m->options);
-}
+#define PB_T struct tk_resize_req
+PB_DESC(resize_req, PB_STR(1, id), PB_U32(2, width), PB_U32(3, height));
+PB_CODEC(v1_resize_req, struct tk_resize_req, resize_req)
+#undef PB_T
 
-int v1_exec_req_decode(const void *p, size_t n, struct tk_exec_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_kill_req
+PB_DESC(kill_req, PB_STR(1, id), PB_U32(2, signal), PB_BOOL(3, all));
+PB_CODEC(v1_kill_req, struct tk_kill_req, kill_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 4:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 6:
-			e = get_any(&f, &m->spec, &m->has_spec);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct tk_closeio_req
+PB_DESC(closeio_req, PB_STR(1, id), PB_BOOL(2, stdin_close));
+PB_CODEC(v1_closeio_req, struct tk_closeio_req, closeio_req)
+#undef PB_T
 
-void v1_exec_req_encode(struct pb_w *w, const struct tk_exec_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_bool(w, 2, m->terminal);
-	pb_put_str(w, 3, m->stdin_path);
-	pb_put_str(w, 4, m->stdout_path);
-	pb_put_str(w, 5, m->stderr_path);
-	if (m->has_spec)
-		tk_any_put(w, 6, &m->spec);
-}
+#define PB_T struct tk_checkpoint_req
+PB_DESC(checkpoint_req, PB_STR(1, path), PB_OPT(2, options, has_options, tk_any_desc));
+PB_CODEC(v1_checkpoint_req, struct tk_checkpoint_req, checkpoint_req)
+#undef PB_T
 
-int v1_resize_req_decode(const void *p, size_t n, struct tk_resize_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_update_req
+PB_DESC(update_req, PB_OPT(1, resources, has_resources, tk_any_desc));
+PB_CODEC(v1_update_req, struct tk_update_req, update_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->width);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->height);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct v1_start_resp
+PB_DESC(start_resp, PB_STR(1, id), PB_U32(2, pid));
+PB_CODEC(v1_start_resp, struct v1_start_resp, start_resp)
+#undef PB_T
 
-void v1_resize_req_encode(struct pb_w *w, const struct tk_resize_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_uint(w, 2, m->width);
-	pb_put_uint(w, 3, m->height);
-}
-
-int v1_kill_req_decode(const void *p, size_t n, struct tk_kill_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->signal);
-			break;
-		case 3:
-			e = pb_as_bool(&f, &m->all);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_kill_req_encode(struct pb_w *w, const struct tk_kill_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_uint(w, 2, m->signal);
-	pb_put_bool(w, 3, m->all);
-}
-
-int v1_closeio_req_decode(const void *p, size_t n, struct tk_closeio_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_bool(&f, &m->stdin_close);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_closeio_req_encode(struct pb_w *w, const struct tk_closeio_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_bool(w, 2, m->stdin_close);
-}
-
-int v1_checkpoint_req_decode(const void *p, size_t n, struct tk_checkpoint_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->path);
-			break;
-		case 2:
-			e = get_any(&f, &m->options, &m->has_options);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_checkpoint_req_encode(struct pb_w *w, const struct tk_checkpoint_req *m)
-{
-	pb_put_str(w, 1, m->path);
-	if (m->has_options)
-		tk_any_put(w, 2, &m->options);
-}
-
-int v1_update_req_decode(const void *p, size_t n, struct tk_update_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		e = f.num == 1 ? get_any(&f, &m->resources, &m->has_resources) : 0;
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_update_req_encode(struct pb_w *w, const struct tk_update_req *m)
-{
-	if (m->has_resources)
-		tk_any_put(w, 1, &m->resources);
-}
-
-int v1_start_resp_decode(const void *p, size_t n, struct v1_start_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_start_resp_encode(struct pb_w *w, const struct v1_start_resp *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_uint(w, 2, m->pid);
-}
-
-int v1_create_opts_decode(const void *p, size_t n, struct v1_create_opts *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	m->raw.p = p;
-	m->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_bool(&f, &m->no_pivot_root);
-			break;
-		case 2:
-			e = pb_as_bool(&f, &m->open_tcp);
-			break;
-		case 3:
-			e = pb_as_bool(&f, &m->external_unix_sockets);
-			break;
-		case 4:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 5:
-			e = pb_as_bool(&f, &m->file_locks);
-			break;
-		case 6: /* checked here so pb_repeated_next over raw cannot fail later */
-			e = pb_want(&f, PB_LEN);
-			m->nempty_namespaces++;
-			break;
-		case 7:
-			e = pb_as_str(&f, &m->cgroups_mode);
-			break;
-		case 8:
-			e = pb_as_bool(&f, &m->no_new_keyring);
-			break;
-		case 9:
-			e = pb_as_str(&f, &m->shim_cgroup);
-			break;
-		case 10:
-			e = pb_as_u32(&f, &m->io_uid);
-			break;
-		case 11:
-			e = pb_as_u32(&f, &m->io_gid);
-			break;
-		case 12:
-			e = pb_as_str(&f, &m->criu_work_path);
-			break;
-		case 13:
-			e = pb_as_str(&f, &m->criu_image_path);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void v1_create_opts_encode(struct pb_w *w, const struct v1_create_opts *m)
-{
-	pb_put_bool(w, 1, m->no_pivot_root);
-	pb_put_bool(w, 2, m->open_tcp);
-	pb_put_bool(w, 3, m->external_unix_sockets);
-	pb_put_bool(w, 4, m->terminal);
-	pb_put_bool(w, 5, m->file_locks);
-	pb_copy_repeated(w, 6, m->raw, 6);
-	pb_put_str(w, 7, m->cgroups_mode);
-	pb_put_bool(w, 8, m->no_new_keyring);
-	pb_put_str(w, 9, m->shim_cgroup);
-	pb_put_uint(w, 10, m->io_uid);
-	pb_put_uint(w, 11, m->io_gid);
-	pb_put_str(w, 12, m->criu_work_path);
-	pb_put_str(w, 13, m->criu_image_path);
-}
+/* empty_namespaces (6): checked and counted; encoded verbatim from raw. */
+#define PB_T struct v1_create_opts
+PB_DESC(create_opts, PB_RAW(raw), PB_BOOL(1, no_pivot_root), PB_BOOL(2, open_tcp),
+        PB_BOOL(3, external_unix_sockets), PB_BOOL(4, terminal), PB_BOOL(5, file_locks),
+        PB_COUNT(6, nempty_namespaces, pb_none), PB_STR(7, cgroups_mode),
+        PB_BOOL(8, no_new_keyring), PB_STR(9, shim_cgroup), PB_U32(10, io_uid),
+        PB_U32(11, io_gid), PB_STR(12, criu_work_path), PB_STR(13, criu_image_path));
+PB_CODEC(v1_create_opts, struct v1_create_opts, create_opts)
+#undef PB_T
 
 /* Fields 8 and 9 are both strings in either version: decode as v2, then swap them. */
 static void swap_paths(struct opt_checkpoint *m)

@@ -2,122 +2,57 @@
 /* Task API codecs: every message of containerd.task.v2/v3 the shim reads or writes. */
 #include "task.h"
 
-#include <string.h>
+#include "pbdesc.h"
+
+#define SUBS(X) X(tk_timestamp_desc) X(tk_any_desc) X(tk_mount_desc) X(pb_str_map_desc) X(pb_none)
+PB_SUBS(SUBS);
 
 /*
- * A nested message that occurs twice replaces the first occurrence instead of merging with it
- * as protobuf specifies; no encoder sends a singular message twice, and replacing keeps every
- * decoder a flat loop.
+ * Descriptors carry their struct's size: a nested message that occurs twice replaces the first
+ * occurrence instead of merging with it as protobuf specifies; no encoder sends a singular
+ * message twice.
  */
-static int get_ts(const struct pb_field *f, struct tk_timestamp *t)
-{
-	if (f->type != PB_LEN)
-		return -PB_EWIRETYPE;
-	return tk_timestamp_decode(f->s.p, f->s.n, t);
-}
 
-static int get_any(const struct pb_field *f, struct tk_any *a, int *has)
-{
-	if (f->type != PB_LEN)
-		return -PB_EWIRETYPE;
-	*has = 1;
-	return tk_any_decode(f->s.p, f->s.n, a);
-}
+#define PB_T struct tk_timestamp
+PB_FIELDS(tk_timestamp_desc, PB_I64(1, seconds), PB_I32(2, nanos));
+const struct pb_mdesc tk_timestamp_desc = PB_MDESC(tk_timestamp_desc, sizeof(PB_T));
+#undef PB_T
+
+#define PB_T struct tk_any
+PB_FIELDS(tk_any_desc, PB_STR(1, type_url), PB_STR(2, value));
+const struct pb_mdesc tk_any_desc = PB_MDESC(tk_any_desc, sizeof(PB_T));
+#undef PB_T
+
+/* options (4) are checked so that pb_repeated_next over raw cannot fail later. */
+#define PB_T struct tk_mount
+PB_FIELDS(tk_mount_desc, PB_RAW(raw), PB_STR(1, type), PB_STR(2, source), PB_STR(3, target),
+          PB_CHECK(4, pb_none));
+const struct pb_mdesc tk_mount_desc = PB_MDESC(tk_mount_desc, sizeof(PB_T));
+#undef PB_T
 
 int tk_timestamp_decode(const void *p, size_t n, struct tk_timestamp *m)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_i64(&f, &m->seconds);
-			break;
-		case 2:
-			e = pb_as_i32(&f, &m->nanos);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
+	return pb_decode_msg(&tk_timestamp_desc, p, n, m);
 }
 
 void tk_timestamp_put(struct pb_w *w, uint32_t num, const struct tk_timestamp *m)
 {
-	size_t mark = pb_begin(w, num);
-	pb_put_int(w, 1, m->seconds);
-	pb_put_int(w, 2, m->nanos);
-	pb_end(w, mark);
+	pb_put_msg(w, num, &tk_timestamp_desc, m);
 }
 
 int tk_any_decode(const void *p, size_t n, struct tk_any *m)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->type_url);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->value);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
+	return pb_decode_msg(&tk_any_desc, p, n, m);
 }
 
 void tk_any_put(struct pb_w *w, uint32_t num, const struct tk_any *m)
 {
-	size_t mark = pb_begin(w, num);
-	pb_put_str(w, 1, m->type_url);
-	pb_put_str(w, 2, m->value);
-	pb_end(w, mark);
+	pb_put_msg(w, num, &tk_any_desc, m);
 }
 
 int tk_mount_decode(const void *p, size_t n, struct tk_mount *m)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	m->raw.p = p;
-	m->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->type);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->source);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->target);
-			break;
-		case 4: /* options: checked here so pb_repeated_next over raw cannot fail later */
-			e = pb_want(&f, PB_LEN);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
+	return pb_decode_msg(&tk_mount_desc, p, n, m);
 }
 
 int tk_mount_next(struct pb_r *it, uint32_t num, struct tk_mount *m)
@@ -130,449 +65,77 @@ int tk_mount_next(struct pb_r *it, uint32_t num, struct tk_mount *m)
 	return e < 0 ? e : 1;
 }
 
-void pb_copy_repeated(struct pb_w *w, uint32_t dst_num, struct pb_str src, uint32_t src_num)
-{
-	struct pb_r it = pb_r_of(src);
-	struct pb_str v;
-	int e;
+/* rootfs (3): every mount validated and counted; encoded verbatim from raw. */
+#define PB_T struct tk_create_req
+PB_DESC(create_req, PB_RAW(raw), PB_STR(1, id), PB_STR(2, bundle),
+        PB_COUNT(3, nrootfs, tk_mount_desc), PB_BOOL(4, terminal), PB_STR(5, stdin_path),
+        PB_STR(6, stdout_path), PB_STR(7, stderr_path), PB_STR(8, checkpoint),
+        PB_STR(9, parent_checkpoint), PB_OPT(10, options, has_options, tk_any_desc));
+PB_CODEC(tk_create_req, struct tk_create_req, create_req)
+#undef PB_T
 
-	while ((e = pb_repeated_next(&it, src_num, &v)) > 0)
-		pb_put_bytes_always(w, dst_num, v.p, v.n);
-	/* A malformed source is the encoder's failure too: the output would silently lack items. */
-	if (e < 0 && !w->err)
-		w->err = e;
-}
+#define PB_T struct tk_proc_req
+PB_DESC(proc_req, PB_STR(1, id), PB_STR(2, exec_id));
+PB_CODEC(tk_proc_req, struct tk_proc_req, proc_req)
+#undef PB_T
 
-int tk_create_req_decode(const void *p, size_t n, struct tk_create_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	struct tk_mount mnt;
-	int e;
+#define PB_T struct tk_id_req
+PB_DESC(id_req, PB_STR(1, id));
+PB_CODEC(tk_id_req, struct tk_id_req, id_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	m->raw.p = p;
-	m->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->bundle);
-			break;
-		case 3: /* validated now so that tk_mount_next over raw only fails on bad input */
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = tk_mount_decode(f.s.p, f.s.n, &mnt);
-			m->nrootfs++;
-			break;
-		case 4:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 6:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 7:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 8:
-			e = pb_as_str(&f, &m->checkpoint);
-			break;
-		case 9:
-			e = pb_as_str(&f, &m->parent_checkpoint);
-			break;
-		case 10:
-			e = get_any(&f, &m->options, &m->has_options);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct tk_pid_resp
+PB_DESC(pid_resp, PB_U32(1, pid));
+PB_CODEC(tk_pid_resp, struct tk_pid_resp, pid_resp)
+#undef PB_T
 
-void tk_create_req_encode(struct pb_w *w, const struct tk_create_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->bundle);
-	pb_copy_repeated(w, 3, m->raw, 3);
-	pb_put_bool(w, 4, m->terminal);
-	pb_put_str(w, 5, m->stdin_path);
-	pb_put_str(w, 6, m->stdout_path);
-	pb_put_str(w, 7, m->stderr_path);
-	pb_put_str(w, 8, m->checkpoint);
-	pb_put_str(w, 9, m->parent_checkpoint);
-	if (m->has_options)
-		tk_any_put(w, 10, &m->options);
-}
+#define PB_T struct tk_delete_resp
+PB_DESC(delete_resp, PB_U32(1, pid), PB_U32(2, exit_status),
+        PB_MSG(3, exited_at, tk_timestamp_desc));
+PB_CODEC(tk_delete_resp, struct tk_delete_resp, delete_resp)
+#undef PB_T
 
-int tk_proc_req_decode(const void *p, size_t n, struct tk_proc_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_exec_req
+PB_DESC(exec_req, PB_STR(1, id), PB_STR(2, exec_id), PB_BOOL(3, terminal), PB_STR(4, stdin_path),
+        PB_STR(5, stdout_path), PB_STR(6, stderr_path), PB_OPT(7, spec, has_spec, tk_any_desc));
+PB_CODEC(tk_exec_req, struct tk_exec_req, exec_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct tk_resize_req
+PB_DESC(resize_req, PB_STR(1, id), PB_STR(2, exec_id), PB_U32(3, width), PB_U32(4, height));
+PB_CODEC(tk_resize_req, struct tk_resize_req, resize_req)
+#undef PB_T
 
-void tk_proc_req_encode(struct pb_w *w, const struct tk_proc_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->exec_id);
-}
+#define PB_T struct tk_state_resp
+PB_DESC(state_resp, PB_STR(1, id), PB_STR(2, bundle), PB_U32(3, pid), PB_I32(4, status),
+        PB_STR(5, stdin_path), PB_STR(6, stdout_path), PB_STR(7, stderr_path),
+        PB_BOOL(8, terminal), PB_U32(9, exit_status), PB_MSG(10, exited_at, tk_timestamp_desc),
+        PB_STR(11, exec_id));
+PB_CODEC(tk_state_resp, struct tk_state_resp, state_resp)
+#undef PB_T
 
-int tk_id_req_decode(const void *p, size_t n, struct tk_id_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_kill_req
+PB_DESC(kill_req, PB_STR(1, id), PB_STR(2, exec_id), PB_U32(3, signal), PB_BOOL(4, all));
+PB_CODEC(tk_kill_req, struct tk_kill_req, kill_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		e = f.num == 1 ? pb_as_str(&f, &m->id) : 0;
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+#define PB_T struct tk_closeio_req
+PB_DESC(closeio_req, PB_STR(1, id), PB_STR(2, exec_id), PB_BOOL(3, stdin_close));
+PB_CODEC(tk_closeio_req, struct tk_closeio_req, closeio_req)
+#undef PB_T
 
-void tk_id_req_encode(struct pb_w *w, const struct tk_id_req *m)
-{
-	pb_put_str(w, 1, m->id);
-}
-
-int tk_pid_resp_decode(const void *p, size_t n, struct tk_pid_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		e = f.num == 1 ? pb_as_u32(&f, &m->pid) : 0;
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_pid_resp_encode(struct pb_w *w, const struct tk_pid_resp *m)
-{
-	pb_put_uint(w, 1, m->pid);
-}
-
-int tk_delete_resp_decode(const void *p, size_t n, struct tk_delete_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->exit_status);
-			break;
-		case 3:
-			e = get_ts(&f, &m->exited_at);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_delete_resp_encode(struct pb_w *w, const struct tk_delete_resp *m)
-{
-	pb_put_uint(w, 1, m->pid);
-	pb_put_uint(w, 2, m->exit_status);
-	tk_timestamp_put(w, 3, &m->exited_at);
-}
-
-int tk_exec_req_decode(const void *p, size_t n, struct tk_exec_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		case 3:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 4:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 6:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 7:
-			e = get_any(&f, &m->spec, &m->has_spec);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_exec_req_encode(struct pb_w *w, const struct tk_exec_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->exec_id);
-	pb_put_bool(w, 3, m->terminal);
-	pb_put_str(w, 4, m->stdin_path);
-	pb_put_str(w, 5, m->stdout_path);
-	pb_put_str(w, 6, m->stderr_path);
-	if (m->has_spec)
-		tk_any_put(w, 7, &m->spec);
-}
-
-int tk_resize_req_decode(const void *p, size_t n, struct tk_resize_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->width);
-			break;
-		case 4:
-			e = pb_as_u32(&f, &m->height);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_resize_req_encode(struct pb_w *w, const struct tk_resize_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->exec_id);
-	pb_put_uint(w, 3, m->width);
-	pb_put_uint(w, 4, m->height);
-}
-
-int tk_state_resp_decode(const void *p, size_t n, struct tk_state_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->bundle);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		case 4:
-			e = pb_as_i32(&f, &m->status);
-			break;
-		case 5:
-			e = pb_as_str(&f, &m->stdin_path);
-			break;
-		case 6:
-			e = pb_as_str(&f, &m->stdout_path);
-			break;
-		case 7:
-			e = pb_as_str(&f, &m->stderr_path);
-			break;
-		case 8:
-			e = pb_as_bool(&f, &m->terminal);
-			break;
-		case 9:
-			e = pb_as_u32(&f, &m->exit_status);
-			break;
-		case 10:
-			e = get_ts(&f, &m->exited_at);
-			break;
-		case 11:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_state_resp_encode(struct pb_w *w, const struct tk_state_resp *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->bundle);
-	pb_put_uint(w, 3, m->pid);
-	pb_put_int(w, 4, m->status);
-	pb_put_str(w, 5, m->stdin_path);
-	pb_put_str(w, 6, m->stdout_path);
-	pb_put_str(w, 7, m->stderr_path);
-	pb_put_bool(w, 8, m->terminal);
-	pb_put_uint(w, 9, m->exit_status);
-	tk_timestamp_put(w, 10, &m->exited_at);
-	pb_put_str(w, 11, m->exec_id);
-}
-
-int tk_kill_req_decode(const void *p, size_t n, struct tk_kill_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		case 3:
-			e = pb_as_u32(&f, &m->signal);
-			break;
-		case 4:
-			e = pb_as_bool(&f, &m->all);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_kill_req_encode(struct pb_w *w, const struct tk_kill_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->exec_id);
-	pb_put_uint(w, 3, m->signal);
-	pb_put_bool(w, 4, m->all);
-}
-
-int tk_closeio_req_decode(const void *p, size_t n, struct tk_closeio_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->exec_id);
-			break;
-		case 3:
-			e = pb_as_bool(&f, &m->stdin_close);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_closeio_req_encode(struct pb_w *w, const struct tk_closeio_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->exec_id);
-	pb_put_bool(w, 3, m->stdin_close);
-}
+#define PB_T struct tk_process_info
+PB_DESC(process_info, PB_U32(1, pid), PB_OPT(2, info, has_info, tk_any_desc));
+#undef PB_T
 
 int tk_process_info_decode(const void *p, size_t n, struct tk_process_info *m)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_u32(&f, &m->pid);
-			break;
-		case 2:
-			e = get_any(&f, &m->info, &m->has_info);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
+	return pb_decode_msg(&process_info, p, n, m);
 }
 
 void tk_pids_resp_put(struct pb_w *w, const struct tk_process_info *m)
 {
-	size_t mark = pb_begin(w, 1);
-	pb_put_uint(w, 1, m->pid);
-	if (m->has_info)
-		tk_any_put(w, 2, &m->info);
-	pb_end(w, mark);
+	pb_put_msg(w, 1, &process_info, m);
 }
 
 int tk_pids_resp_next(struct pb_r *it, struct tk_process_info *m)
@@ -585,204 +148,35 @@ int tk_pids_resp_next(struct pb_r *it, struct tk_process_info *m)
 	return e < 0 ? e : 1;
 }
 
-int tk_checkpoint_req_decode(const void *p, size_t n, struct tk_checkpoint_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_checkpoint_req
+PB_DESC(checkpoint_req, PB_STR(1, id), PB_STR(2, path),
+        PB_OPT(3, options, has_options, tk_any_desc));
+PB_CODEC(tk_checkpoint_req, struct tk_checkpoint_req, checkpoint_req)
+#undef PB_T
 
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_str(&f, &m->path);
-			break;
-		case 3:
-			e = get_any(&f, &m->options, &m->has_options);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
+/* annotations (3): map entries validated and counted; encoded verbatim from raw. */
+#define PB_T struct tk_update_req
+PB_DESC(update_req, PB_RAW(raw), PB_STR(1, id), PB_OPT(2, resources, has_resources, tk_any_desc),
+        PB_COUNT(3, nannotations, pb_str_map_desc));
+PB_CODEC(tk_update_req, struct tk_update_req, update_req)
+#undef PB_T
 
-void tk_checkpoint_req_encode(struct pb_w *w, const struct tk_checkpoint_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_str(w, 2, m->path);
-	if (m->has_options)
-		tk_any_put(w, 3, &m->options);
-}
+#define PB_T struct tk_wait_resp
+PB_DESC(wait_resp, PB_U32(1, exit_status), PB_MSG(2, exited_at, tk_timestamp_desc));
+PB_CODEC(tk_wait_resp, struct tk_wait_resp, wait_resp)
+#undef PB_T
 
-/* A map<string,string> entry: key=1, value=2, both strings. */
-static int map_entry_check(struct pb_str s)
-{
-	struct pb_r r = pb_r_of(s);
-	struct pb_field f;
-	int e;
+#define PB_T struct tk_stats_resp
+PB_DESC(stats_resp, PB_OPT(1, stats, has_stats, tk_any_desc));
+PB_CODEC(tk_stats_resp, struct tk_stats_resp, stats_resp)
+#undef PB_T
 
-	while ((e = pb_next(&r, &f)) > 0)
-		if ((f.num == 1 || f.num == 2) && f.type != PB_LEN)
-			return -PB_EWIRETYPE;
-	return e;
-}
+#define PB_T struct tk_connect_resp
+PB_DESC(connect_resp, PB_U32(1, shim_pid), PB_U32(2, task_pid), PB_STR(3, version));
+PB_CODEC(tk_connect_resp, struct tk_connect_resp, connect_resp)
+#undef PB_T
 
-int tk_update_req_decode(const void *p, size_t n, struct tk_update_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	m->raw.p = p;
-	m->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = get_any(&f, &m->resources, &m->has_resources);
-			break;
-		case 3:
-			if ((e = pb_want(&f, PB_LEN)) == 0)
-				e = map_entry_check(f.s);
-			m->nannotations++;
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_update_req_encode(struct pb_w *w, const struct tk_update_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	if (m->has_resources)
-		tk_any_put(w, 2, &m->resources);
-	pb_copy_repeated(w, 3, m->raw, 3);
-}
-
-int tk_wait_resp_decode(const void *p, size_t n, struct tk_wait_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_u32(&f, &m->exit_status);
-			break;
-		case 2:
-			e = get_ts(&f, &m->exited_at);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_wait_resp_encode(struct pb_w *w, const struct tk_wait_resp *m)
-{
-	pb_put_uint(w, 1, m->exit_status);
-	tk_timestamp_put(w, 2, &m->exited_at);
-}
-
-int tk_stats_resp_decode(const void *p, size_t n, struct tk_stats_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		e = f.num == 1 ? get_any(&f, &m->stats, &m->has_stats) : 0;
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_stats_resp_encode(struct pb_w *w, const struct tk_stats_resp *m)
-{
-	if (m->has_stats)
-		tk_any_put(w, 1, &m->stats);
-}
-
-int tk_connect_resp_decode(const void *p, size_t n, struct tk_connect_resp *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_u32(&f, &m->shim_pid);
-			break;
-		case 2:
-			e = pb_as_u32(&f, &m->task_pid);
-			break;
-		case 3:
-			e = pb_as_str(&f, &m->version);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_connect_resp_encode(struct pb_w *w, const struct tk_connect_resp *m)
-{
-	pb_put_uint(w, 1, m->shim_pid);
-	pb_put_uint(w, 2, m->task_pid);
-	pb_put_str(w, 3, m->version);
-}
-
-int tk_shutdown_req_decode(const void *p, size_t n, struct tk_shutdown_req *m)
-{
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(m, 0, sizeof(*m));
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &m->id);
-			break;
-		case 2:
-			e = pb_as_bool(&f, &m->now);
-			break;
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
-}
-
-void tk_shutdown_req_encode(struct pb_w *w, const struct tk_shutdown_req *m)
-{
-	pb_put_str(w, 1, m->id);
-	pb_put_bool(w, 2, m->now);
-}
+#define PB_T struct tk_shutdown_req
+PB_DESC(shutdown_req, PB_STR(1, id), PB_BOOL(2, now));
+PB_CODEC(tk_shutdown_req, struct tk_shutdown_req, shutdown_req)
+#undef PB_T

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pbdesc.h"
+
+static const struct pb_mdesc status_desc;
+#define SUBS(X) X(pb_str_map_desc) X(status_desc)
+PB_SUBS(SUBS);
+
 static uint32_t be32(const uint8_t *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -50,46 +56,15 @@ int tt_hdr_check(const struct tt_hdr *h, char *msg, size_t msgcap)
 	return TT_OK;
 }
 
+/* metadata (5): KeyValue entries validated here so that tt_req_meta can trust the message. */
+#define PB_T struct tt_req
+PB_DESC(req_desc, PB_RAW(raw), PB_STR(1, service), PB_STR(2, method), PB_STR(3, payload),
+        PB_I64(4, timeout_nano), PB_CHECK(5, pb_str_map_desc));
+#undef PB_T
+
 int tt_req_decode(const void *p, size_t n, struct tt_req *req)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(req, 0, sizeof(*req));
-	req->raw.p = p;
-	req->raw.n = n;
-	while ((e = pb_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case 1:
-			e = pb_as_str(&f, &req->service);
-			break;
-		case 2:
-			e = pb_as_str(&f, &req->method);
-			break;
-		case 3:
-			e = pb_as_str(&f, &req->payload);
-			break;
-		case 4:
-			e = pb_as_i64(&f, &req->timeout_nano);
-			break;
-		case 5: { /* KeyValue: validated here so tt_req_meta can trust the message */
-			struct pb_r kv = pb_r_of(f.s);
-			struct pb_field g;
-			if ((e = pb_want(&f, PB_LEN)) < 0)
-				break;
-			while ((e = pb_next(&kv, &g)) > 0)
-				if ((g.num == 1 || g.num == 2) && g.type != PB_LEN)
-					return -PB_EWIRETYPE;
-			break;
-		}
-		default:
-			e = 0;
-		}
-		if (e < 0)
-			return e;
-	}
-	return e;
+	return pb_decode_msg(&req_desc, p, n, req);
 }
 
 int tt_req_meta(const struct tt_req *req, const char *key, struct pb_str *value)
@@ -130,36 +105,19 @@ void tt_req_encode(struct pb_w *w, const char *service, const char *method, cons
 	}
 }
 
+/*
+ * Response {status=1 Status{code=1, message=2}, payload=2}. Status's fields live in tt_resp
+ * itself (its descriptor has size 0): a second Status merges into the first.
+ */
+#define PB_T struct tt_resp
+PB_FIELDS(status_desc, PB_I32(1, code), PB_STR(2, message));
+static const struct pb_mdesc status_desc = PB_MDESC(status_desc, 0);
+PB_DESC(resp_desc, PB_FLAT(1, status_desc), PB_STR(2, payload));
+#undef PB_T
+
 int tt_resp_decode(const void *p, size_t n, struct tt_resp *resp)
 {
-	struct pb_r r = pb_r_init(p, n);
-	struct pb_field f;
-	int e;
-
-	memset(resp, 0, sizeof(*resp));
-	while ((e = pb_next(&r, &f)) > 0) {
-		if (f.num == 1) {
-			struct pb_r s;
-			struct pb_field g;
-			if ((e = pb_want(&f, PB_LEN)) < 0)
-				return e;
-			s = pb_r_of(f.s);
-			while ((e = pb_next(&s, &g)) > 0) {
-				if (g.num == 1)
-					e = pb_as_i32(&g, &resp->code);
-				else if (g.num == 2)
-					e = pb_as_str(&g, &resp->message);
-				if (e < 0)
-					return e;
-			}
-			if (e < 0)
-				return e;
-		} else if (f.num == 2) {
-			if ((e = pb_as_str(&f, &resp->payload)) < 0)
-				return e;
-		}
-	}
-	return e;
+	return pb_decode_msg(&resp_desc, p, n, resp);
 }
 
 void tt_resp_encode(struct pb_w *w, int32_t code, const char *message, const void *payload,
