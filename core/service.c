@@ -63,7 +63,9 @@ struct proc {
 	int exit_status;
 	struct tk_timestamp exited_at;
 	int terminal;
-	char stdin_path[PATH_LEN], stdout_path[PATH_LEN], stderr_path[PATH_LEN];
+	/* The client's stdio paths, in one allocation of their own size (an exec is small). */
+	const char *stdin_path, *stdout_path, *stderr_path;
+	char *stdio_paths;
 	struct pio io;
 	struct console_sock console;
 	struct waiter *waiters;
@@ -150,14 +152,35 @@ static struct proc *find_exec(struct container *c, struct pb_str exec_id)
 static void proc_init(struct proc *p, struct container *c)
 {
 	p->c = c;
+	p->stdin_path = p->stdout_path = p->stderr_path = "";
 	p->state = P_CREATING;
 	p->exited_at = ts_unset();
 	pio_init(&p->io);
 	console_sock_init(&p->console);
 }
 
+/* Copies the three paths of a request. 0, or -1 if one holds a NUL or memory is short. */
+static int proc_set_stdio(struct proc *p, struct pb_str in, struct pb_str out, struct pb_str err)
+{
+	char *b = malloc(in.n + out.n + err.n + 3);
+	if (!b || str_copy(b, in.n + 1, in) < 0 || str_copy(b + in.n + 1, out.n + 1, out) < 0 ||
+	    str_copy(b + in.n + out.n + 2, err.n + 1, err) < 0) {
+		free(b);
+		return -1;
+	}
+	free(p->stdio_paths);
+	p->stdio_paths = b;
+	p->stdin_path = b;
+	p->stdout_path = b + in.n + 1;
+	p->stderr_path = b + in.n + out.n + 2;
+	return 0;
+}
+
 static void proc_release(struct proc *p)
 {
+	free(p->stdio_paths);
+	p->stdio_paths = NULL;
+	p->stdin_path = p->stdout_path = p->stderr_path = "";
 	pio_destroy(&p->io);
 	console_sock_close(&p->console);
 	free(p->spec);
@@ -784,12 +807,11 @@ static void h_create(struct call call, struct pb_str payload)
 	strcpy(c->cfg.root, RUNC_DEFAULT_ROOT);
 	snprintf(c->cfg.ns, sizeof(c->cfg.ns), "%s", svc.ns);
 	if (str_copy(c->cfg.bundle, sizeof(c->cfg.bundle), req.bundle) < 0 ||
-	    str_copy(c->init.stdin_path, PATH_LEN, req.stdin_path) < 0 ||
-	    str_copy(c->init.stdout_path, PATH_LEN, req.stdout_path) < 0 ||
-	    str_copy(c->init.stderr_path, PATH_LEN, req.stderr_path) < 0 ||
+	    proc_set_stdio(&c->init, req.stdin_path, req.stdout_path, req.stderr_path) < 0 ||
 	    sys_fmt(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->cfg.bundle) < 0) {
+		free(c->init.stdio_paths);
 		free(c);
-		call_error(call, TT_INVALID_ARGUMENT, "create: a path is too long");
+		call_error(call, TT_INVALID_ARGUMENT, "create: a path is too long or holds a NUL");
 		return;
 	}
 	c->next = containers;
@@ -1306,12 +1328,10 @@ static void h_exec(struct call call, struct pb_str payload)
 	p->state = P_CREATED;
 	p->terminal = req.terminal;
 	str_copy(p->exec_id, sizeof(p->exec_id), req.exec_id);
-	if (str_copy(p->stdin_path, PATH_LEN, req.stdin_path) < 0 ||
-	    str_copy(p->stdout_path, PATH_LEN, req.stdout_path) < 0 ||
-	    str_copy(p->stderr_path, PATH_LEN, req.stderr_path) < 0) {
+	if (proc_set_stdio(p, req.stdin_path, req.stdout_path, req.stderr_path) < 0) {
 		free(p);
 		free(js);
-		call_error(call, TT_INVALID_ARGUMENT, "exec: a path is too long");
+		call_error(call, TT_INVALID_ARGUMENT, "exec: a stdio path holds a NUL byte");
 		return;
 	}
 	size_t k = end - 1;
