@@ -44,6 +44,12 @@ build/obj/%.o: %.c $(HDR) | $(BEARSSL)/lib/libbearssl.a
 	@mkdir -p $(dir $@)
 	$(CC_MUSL) $(CFLAGS) -c -o $@ $<
 
+# The revision is compiled into main.o: rebuild it when HEAD moves.
+build/rev: FORCE
+	@mkdir -p build; echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
+build/obj/applets/main.o: build/rev
+.PHONY: FORCE
+
 build/shimbox: $(OBJ) $(BEARSSL)/lib/libbearssl.a
 	$(CC_MUSL) $(LDFLAGS) -o $@ $(OBJ) $(BEARSSL)/lib/libbearssl.a
 	@echo "build/shimbox: $$(stat -c %s $@) bytes"

@@ -10,6 +10,7 @@
 
 #include "core/address.h"
 #include "core/conn.h"
+#include "core/flags.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/mount.h"
@@ -47,27 +48,6 @@ struct shim_flags {
 	const char *action;
 };
 
-struct flag_def {
-	const char *name;
-	int is_bool;
-	size_t off;
-	int v1;
-};
-
-#define F(n, b, m) { n, b, offsetof(struct shim_flags, m), 0 }
-#define V1(n, b, m) { n, b, offsetof(struct shim_flags, m), 1 }
-static const struct flag_def flag_defs[] = {
-	F("namespace", 0, ns),	   F("id", 0, id),	   F("address", 0, address),
-	F("publish-binary", 0, publish_binary), F("bundle", 0, bundle), F("socket", 0, socket),
-	F("debug", 1, debug),	   F("v", 1, version),	   F("version", 1, version),
-	F("info", 1, info),
-	V1("workdir", 0, workdir), V1("containerd-binary", 0, containerd_binary),
-	V1("runtime-root", 0, runtime_root), V1("criu", 0, criu), V1("criu-path", 0, criu),
-	V1("systemd-cgroup", 1, systemd_cgroup),
-};
-#undef F
-#undef V1
-
 static int usage(FILE *f)
 {
 	fprintf(f,
@@ -97,50 +77,42 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
-/* Go flag syntax: -f, --f, -f=v, -f v; booleans take no separate value; stops at a non-flag. */
+/* Go flag syntax (core/flags.h); then at most one action word. 0, -2 after --help, or -1. */
 static int parse_flags(int argc, char **argv, struct shim_flags *fl)
 {
-	int i;
+	struct shim_flags *f = fl;
+	const struct flag defs[] = {
+		{ "namespace", FLAG_STR, &f->ns },
+		{ "id", FLAG_STR, &f->id },
+		{ "address", FLAG_STR, &f->address },
+		{ "publish-binary", FLAG_STR, &f->publish_binary },
+		{ "bundle", FLAG_STR, &f->bundle },
+		{ "socket", FLAG_STR, &f->socket },
+		{ "debug", FLAG_BOOL, &f->debug },
+		{ "v", FLAG_BOOL, &f->version },
+		{ "version", FLAG_BOOL, &f->version },
+		{ "info", FLAG_BOOL, &f->info },
+		{ "workdir", FLAG_STR, &f->workdir },
+		{ "containerd-binary", FLAG_STR, &f->containerd_binary },
+		{ "runtime-root", FLAG_STR, &f->runtime_root },
+		{ "criu", FLAG_STR, &f->criu },
+		{ "criu-path", FLAG_STR, &f->criu },
+		{ "systemd-cgroup", FLAG_BOOL, &f->systemd_cgroup },
+	};
+	char err[256];
+	int i = 1, r;
+
 	memset(fl, 0, sizeof(*fl));
-	for (i = 1; i < argc; i++) {
-		char *a = argv[i];
-		if (a[0] != '-' || a[1] == 0)
-			break;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		a += a[1] == '-' ? 2 : 1;
-		if (strcmp(a, "h") == 0 || strcmp(a, "help") == 0)
-			return usage(stdout) == 0 ? -2 : -1;
-		char *eq = strchr(a, '=');
-		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-		const struct flag_def *d = NULL;
-		for (size_t k = 0; k < ARRAY_LEN(flag_defs); k++)
-			if (strlen(flag_defs[k].name) == nlen && strncmp(flag_defs[k].name, a, nlen) == 0)
-				d = &flag_defs[k];
-		if (!d) {
-			fprintf(stderr, "flag provided but not defined: -%.*s\n", (int)nlen, a);
-			usage(stderr);
-			return -1;
-		}
-		fl->v1 |= d->v1;
-		if (d->is_bool) {
-			int v = !eq || strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0;
-			*(int *)((char *)fl + d->off) = v;
-			continue;
-		}
-		const char *val = eq ? eq + 1 : NULL;
-		if (!val) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "flag needs an argument: -%s\n", d->name);
-				usage(stderr);
-				return -1;
-			}
-			val = argv[++i];
-		}
-		*(const char **)((char *)fl + d->off) = val;
+	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+	if (r == FLAGS_HELP)
+		return usage(stdout) == 0 ? -2 : -1;
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		usage(stderr);
+		return -1;
 	}
+	fl->v1 = fl->workdir || fl->containerd_binary || fl->runtime_root || fl->criu ||
+		 fl->systemd_cgroup;
 	if (i < argc)
 		fl->action = argv[i++];
 	if (i < argc) {

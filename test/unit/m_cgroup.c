@@ -672,10 +672,11 @@ static void real(void)
 {
 	static char mi[1 << 20];
 	char path[PATH_MAX], mnt[PATH_MAX], root[PATH_MAX];
-	int fd, n, unified = host_unified();
+	int fd, n, unified = host_unified(), ran = 0;
 
+	/* A real OOM needs root; CI and make check run as root, so not being root is a failure. */
 	if (geteuid() != 0) {
-		CHECK(1, "real OOM: SKIP, not root");
+		CHECK(0, "real OOM: needs root");
 		return;
 	}
 	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -690,10 +691,12 @@ static void real(void)
 		close(fd);
 	mi[n > 0 ? n : 0] = 0;
 
-	if (!unified && cg_parse_mountinfo(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0)
+	if (!unified && cg_parse_mountinfo(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0) {
 		real_oom(mnt, 0);
-	else if (!unified)
-		CHECK(1, "real v1 OOM: SKIP, no v1 memory hierarchy");
+		ran++;
+	} else if (!unified) {
+		printf("# real v1 OOM: not run, no v1 memory hierarchy\n");
+	}
 
 	/* v2: under the cgroup2 mount if memory is delegated to its children already. */
 	if (cg_parse_mountinfo(mi, NULL, mnt, sizeof(mnt), root, sizeof(root)) == 0) {
@@ -704,11 +707,14 @@ static void real(void)
 		if (fd >= 0)
 			close(fd);
 		sub[n > 0 ? n : 0] = 0;
-		if (strstr(sub, "memory"))
+		if (strstr(sub, "memory")) {
 			real_oom(mnt, 1);
-		else
-			CHECK(1, "real v2 OOM: SKIP, %s does not delegate memory", mnt);
+			ran++;
+		} else {
+			printf("# real v2 OOM: not run, %s does not delegate memory\n", mnt);
+		}
 	}
+	CHECK(ran > 0, "a real OOM was provoked and reported on this host's cgroups (%d)", ran);
 }
 
 int main(void)
