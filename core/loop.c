@@ -22,7 +22,9 @@ int loop_set(struct loop_watch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
 	int op = !w->events ? EPOLL_CTL_ADD : events ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
-	if (!w->events && !events)
+	/* Unchanged: no syscall, and no re-arming (EPOLL_CTL_MOD would report a ready fd again,
+	 * even edge-triggered). */
+	if (w->events == events)
 		return 0;
 	if (epoll_ctl(epfd, op, w->fd, &ev) < 0)
 		return -errno;

@@ -60,6 +60,7 @@ struct proc {
 	int starting;      /* a Start is in flight: its exit is published after TaskStart */
 	int exit_deferred; /* the exit arrived while starting */
 	int exited;        /* the reaper reported it (state may still show running) */
+	int deleting;      /* an exec's Delete waits for its output */
 	int exit_status;
 	struct tk_timestamp exited_at;
 	int terminal;
@@ -104,6 +105,7 @@ struct op {
 	char path[PATH_LEN + 64]; /* a file to remove when done */
 	char pidfile[PATH_LEN + 64];
 	const char *what; /* the runtime command, for messages */
+	void (*after_drain)(struct op *op);
 };
 
 static struct svc_config svc;
@@ -441,6 +443,7 @@ static void on_proc_exit(void *ctx, const struct reap_exit *e)
 	p->exited_at.nanos = e->at_ns;
 	log_debug("container %s process %s (%d) exited with %d", c->id,
 		  p->exec_id[0] ? p->exec_id : "init", (int)e->pid, e->status);
+	pio_process_exited(&p->io);
 	if (p->starting) {
 		p->exit_deferred = 1;
 		return; /* the reaper's reference passes to the start in flight */
@@ -1200,8 +1203,6 @@ static void delete_done(struct op *op)
 static void delete_run(struct op *op)
 {
 	const char *args[] = { "delete", op->c->id, NULL };
-	loop_timer_cancel(&op->timer);
-	op->c->init.io.drained = NULL;
 	struct container *c = op->c;
 	c->refs++;
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
@@ -1209,27 +1210,51 @@ static void delete_run(struct op *op)
 	container_unref(c);
 }
 
-static void delete_on_drained(struct pio *io)
+static void drained_continue(struct op *op)
 {
-	delete_run(io->ctx);
+	loop_timer_cancel(&op->timer);
+	op->p->io.drained = NULL;
+	op->after_drain(op);
 }
 
-static void delete_on_timeout(struct loop_timer *t)
+static void on_drained(struct pio *io)
+{
+	drained_continue(io->ctx);
+}
+
+static void on_drain_timeout(struct loop_timer *t)
 {
 	struct op *op = (struct op *)((char *)t - offsetof(struct op, timer));
-	log_warn("container %s: output still flowing after %d ms; deleting anyway", op->c->id,
-		 IO_DRAIN_MS);
-	delete_run(op);
+	log_warn("container %s: output of %s still flowing after %d ms; deleting anyway", op->c->id,
+		 op->p->exec_id[0] ? op->p->exec_id : "init", IO_DRAIN_MS);
+	drained_continue(op);
 }
 
-static void delete_exec(struct call call, struct container *c, struct proc *p)
+/*
+ * Calls next(op) once the output copiers of the exited op->p have delivered what it wrote
+ * (a client reading to EOF gets every byte), or after 2 s if something else holds the pipes.
+ */
+static void after_output_drained(struct op *op, void (*next)(struct op *op))
 {
-	char path[PATH_LEN + 64];
-	if (proc_live(p) || p->starting) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
+	struct proc *p = op->p;
+	op->after_drain = next;
+	if (pio_outputs_busy(&p->io) && p->state == P_STOPPED) {
+		p->io.ctx = op;
+		p->io.drained = on_drained;
+		op->timer.fn = on_drain_timeout;
+		loop_timer_arm(&op->timer, IO_DRAIN_MS);
 		return;
 	}
-	reply_delete(call, p);
+	next(op);
+}
+
+static void delete_exec_finish(struct op *op)
+{
+	struct container *c = op->c;
+	struct proc *p = op->p;
+	char path[PATH_LEN + 64];
+
+	reply_delete(op->call, p);
 	if (sys_fmt(path, sizeof(path), "%s/%s.pid", c->cfg.bundle, p->exec_id) >= 0)
 		unlink(path);
 	release_waiters(p);
@@ -1241,6 +1266,24 @@ static void delete_exec(struct call call, struct container *c, struct proc *p)
 	}
 	proc_release(p);
 	free(p);
+	op_free(op);
+}
+
+static void delete_exec(struct call call, struct container *c, struct proc *p)
+{
+	if (proc_live(p) || p->starting) {
+		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
+		return;
+	}
+	if (p->deleting) {
+		call_error(call, TT_FAILED_PRECONDITION, "process %s is being deleted", p->exec_id);
+		return;
+	}
+	struct op *op = op_new(call, c, p, NULL);
+	if (!op)
+		return;
+	p->deleting = 1;
+	after_output_drained(op, delete_exec_finish);
 }
 
 static void h_delete(struct call call, struct pb_str payload)
@@ -1270,15 +1313,7 @@ static void h_delete(struct call call, struct pb_str payload)
 	if (!op)
 		return;
 	c->deleting = 1;
-	/* Give the output copiers up to 2 s to deliver what the process wrote before it exited. */
-	if (pio_outputs_busy(&p->io) && p->state == P_STOPPED) {
-		p->io.ctx = op;
-		p->io.drained = delete_on_drained;
-		op->timer.fn = delete_on_timeout;
-		loop_timer_arm(&op->timer, IO_DRAIN_MS);
-		return;
-	}
-	delete_run(op);
+	after_output_drained(op, delete_run);
 }
 
 /* -- Exec -- */

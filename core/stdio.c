@@ -24,6 +24,7 @@
 #define COPY_ROUNDS 16 /* per wakeup, so one busy stream cannot starve the loop */
 #define TTY_BUF 4096
 #define LOGGER_KILL_MS 12000
+#define TTY_GRACE_MS 50
 
 struct pio_logger {
 	pid_t pid;
@@ -119,7 +120,18 @@ static void buf_pump(struct pio_copier *c)
 			ssize_t n = sys_read(c->src.fd, c->buf, TTY_BUF);
 			if (n == -EAGAIN)
 				return;
+			if (n == -EIO && c->is_output && !c->io->tty_final) {
+				/* No slave open right now: wait for the next wakeup (edge-triggered,
+				 * since the hangup would otherwise be reported without end). */
+				if (loop_set(&c->src, EPOLLIN | EPOLLET) < 0)
+					copier_stop(c);
+				return;
+			}
 			if (n <= 0) {
+				copier_stop(c);
+				return;
+			}
+			if ((c->src.events & EPOLLET) && loop_set(&c->src, EPOLLIN) < 0) {
 				copier_stop(c);
 				return;
 			}
@@ -462,6 +474,22 @@ int pio_start(struct pio *io, int master)
 	return 0;
 }
 
+static void on_tty_final(struct loop_timer *t)
+{
+	struct pio *io = (struct pio *)((char *)t - offsetof(struct pio, tty_timer));
+	io->tty_final = 1;
+	if (io->out.active && io->out.buf && !io->out.dst.events)
+		buf_pump(&io->out); /* reads what is left, then stops at EIO */
+}
+
+void pio_process_exited(struct pio *io)
+{
+	if (!io->terminal || io->tty_final)
+		return;
+	io->tty_timer.fn = on_tty_final;
+	loop_timer_arm(&io->tty_timer, TTY_GRACE_MS);
+}
+
 int pio_outputs_busy(const struct pio *io)
 {
 	return io->out.active || io->err.active;
@@ -482,6 +510,7 @@ int pio_resize(struct pio *io, unsigned width, unsigned height)
 
 void pio_destroy(struct pio *io)
 {
+	loop_timer_cancel(&io->tty_timer);
 	io->drained = NULL;
 	io->on_ready = NULL;
 	pio_close_child_ends(io);

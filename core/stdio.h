@@ -46,6 +46,8 @@ struct pio {
 	void (*on_ready)(struct pio *io, int ok); /* logger ready (ok) or failed */
 	void (*drained)(struct pio *io); /* called once the output copiers have finished */
 	void *ctx;
+	int tty_final;                /* the process is gone: the next EIO on the master is the end */
+	struct loop_timer tty_timer;
 };
 
 struct pio_cfg {
@@ -71,6 +73,12 @@ void pio_close_child_ends(struct pio *io);
 int pio_start(struct pio *io, int master) __attribute__((warn_unused_result));
 /* 1 while an output copier still runs. */
 int pio_outputs_busy(const struct pio *io);
+/*
+ * The process has exited. A pty master reads EIO whenever no slave is open, even while the
+ * kernel still moves the last output into it, so EIO is only final once the process is gone
+ * and a short grace has passed; then what is left is read and the console output ends.
+ */
+void pio_process_exited(struct pio *io);
 /* CloseIO: releases the stdin holder, so the container sees EOF once the client's writer goes. */
 void pio_close_stdin(struct pio *io);
 /* TIOCSWINSZ on the master; 0 without a terminal. */
