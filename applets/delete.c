@@ -38,23 +38,23 @@ struct job {
 };
 
 static const char help[] =
-	"usage: shim-delete -namespace NS -id ID [-state DIR] [-force] [-proto]\n"
-	"       shim-delete -bundle DIR [-namespace NS] [-id ID] [-force] [-proto]\n"
-	"Cleans up one container, with or without containerd running: stops its shim\n"
-	"(SIGTERM, then SIGKILL after 2 s), deletes the runtime's container ('runc delete\n"
-	"--force'), unmounts the rootfs, removes the shim socket and the bundle's address\n"
-	"file, and prints a line for each. Run again, it finishes an interrupted run or\n"
-	"does nothing. The bundle directory itself is left to containerd.\n"
-	"  -namespace NS  containerd namespace\n"
-	"  -id ID         container id\n"
-	"  -state DIR     containerd's state directory (default /run/containerd); the\n"
-	"                 bundle is DIR/" LOC_V2_DIR "/NS/ID, or DIR/NS/ID\n"
-	"  -bundle DIR    the bundle itself (NS and ID default to its last two components)\n"
-	"  -force         accept a bundle outside a runtime state directory\n"
-	"  -proto         print a protobuf DeleteResponse on stdout (as 'shim delete'\n"
-	"                 does) instead of the text\n"
-	"Exit status: 0 done (or nothing to do), 1 a step failed or no such container,\n"
-	"100 usage.\n";
+    "usage: shim-delete -namespace NS -id ID [-state DIR] [-force] [-proto]\n"
+    "       shim-delete -bundle DIR [-namespace NS] [-id ID] [-force] [-proto]\n"
+    "Cleans up one container, with or without containerd running: stops its shim\n"
+    "(SIGTERM, then SIGKILL after 2 s), deletes the runtime's container ('runc delete\n"
+    "--force'), unmounts the rootfs, removes the shim socket and the bundle's address\n"
+    "file, and prints a line for each. Run again, it finishes an interrupted run or\n"
+    "does nothing. The bundle directory itself is left to containerd.\n"
+    "  -namespace NS  containerd namespace\n"
+    "  -id ID         container id\n"
+    "  -state DIR     containerd's state directory (default /run/containerd); the\n"
+    "                 bundle is DIR/" LOC_V2_DIR "/NS/ID, or DIR/NS/ID\n"
+    "  -bundle DIR    the bundle itself (NS and ID default to its last two components)\n"
+    "  -force         accept a bundle outside a runtime state directory\n"
+    "  -proto         print a protobuf DeleteResponse on stdout (as 'shim delete'\n"
+    "                 does) instead of the text\n"
+    "Exit status: 0 done (or nothing to do), 1 a step failed or no such container,\n"
+    "100 usage.\n";
 
 static void __attribute__((format(printf, 2, 3))) did(struct job *j, const char *fmt, ...)
 {
@@ -100,13 +100,13 @@ static pid_t shim_pid(const struct job *j, const char *addr, char *msg, size_t m
 	if (w.err || ttc_connect(&c, addr, CONNECT_MS) < 0)
 		return 0;
 	int e = ttc_call(&c, "containerd.task.v2.Task", "Connect", req, w.len, meta, 1, CONNECT_MS,
-			 &resp, &len, &code, text, sizeof(text));
+	                 &resp, &len, &code, text, sizeof(text));
 	ttc_close(&c);
 	pid_t pid = e < 0 ? -1 : -2;
 	if (e == 0 && code != TT_OK)
 		snprintf(msg, msgcap, "%s: %s", ttc_code_name(code), text);
 	else if (e == 0 && tk_connect_resp_decode(resp, len, &r) == 0 && r.shim_pid > 1 &&
-		 r.shim_pid <= INT_MAX)
+	         r.shim_pid <= INT_MAX)
 		pid = (pid_t)r.shim_pid;
 	else if (e == 0)
 		snprintf(msg, msgcap, "no shim pid in the answer");
@@ -132,7 +132,7 @@ static int looks_like_shim(pid_t pid, const char *ns, char *name, size_t cap)
 	const char *eb = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
 	const char *ab = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	int named = strncmp(eb, "containerd-shim", 15) == 0 || strcmp(eb, "shimbox") == 0 ||
-		    strncmp(ab, "containerd-shim", 15) == 0 || strcmp(ab, "shimbox") == 0;
+	            strncmp(ab, "containerd-shim", 15) == 0 || strcmp(ab, "shimbox") == 0;
 	for (ssize_t i = 0; named && i < n;) { /* argv: "-namespace" followed by ns */
 		const char *a = cmd + i;
 		size_t al = strlen(a);
@@ -205,9 +205,9 @@ static int stop_shim(struct job *j, const char *addr)
 	}
 	if (pid < 0) {
 		fprintf(stderr,
-			"shim-delete: warning: something listens on %s but did not answer "
-			"Connect within %d s; it was not stopped\n",
-			addr, CONNECT_MS / 1000);
+		        "shim-delete: warning: something listens on %s but did not answer "
+		        "Connect within %d s; it was not stopped\n",
+		        addr, CONNECT_MS / 1000);
 		return 1;
 	}
 	if (pid == getpid() || pid == getppid()) {
@@ -217,8 +217,10 @@ static int stop_shim(struct job *j, const char *addr)
 	if (proc_dead(pid))
 		return 1; /* it answered, then exited */
 	if (!looks_like_shim(pid, j->loc.ns, name, sizeof(name))) {
-		fail(j, "not stopping pid %d (the shim at %s says it is this pid, but it runs %s "
-			"without -namespace %s)", (int)pid, addr, name, j->loc.ns);
+		fail(j,
+		     "not stopping pid %d (the shim at %s says it is this pid, but it runs %s "
+		     "without -namespace %s)",
+		     (int)pid, addr, name, j->loc.ns);
 		return 0;
 	}
 	if (shared_with(j, addr, other, sizeof(other))) {
@@ -373,7 +375,7 @@ int shim_delete_main(int argc, char **argv)
 	struct job j = { 0 };
 	const struct flag defs[] = {
 		{ "namespace", FLAG_STR, &ns }, { "id", FLAG_STR, &id },
-		{ "state", FLAG_STR, &state },	{ "bundle", FLAG_STR, &bundle },
+		{ "state", FLAG_STR, &state },  { "bundle", FLAG_STR, &bundle },
 		{ "force", FLAG_BOOL, &force }, { "proto", FLAG_BOOL, &j.proto },
 	};
 
@@ -393,9 +395,10 @@ int shim_delete_main(int argc, char **argv)
 		return r == -EINVAL ? EXIT_USAGE : 1;
 	}
 	if (!force && !loc_in_state_dir(j.loc.bundle)) {
-		fprintf(stderr, "shim-delete: refusing %s: not inside a runtime state directory "
-				"(.../" LOC_V2_DIR "/NS/ID); use -force if it really is a bundle\n",
-			j.loc.bundle);
+		fprintf(stderr,
+		        "shim-delete: refusing %s: not inside a runtime state directory "
+		        "(.../" LOC_V2_DIR "/NS/ID); use -force if it really is a bundle\n",
+		        j.loc.bundle);
 		return 1;
 	}
 	int have_addr = loc_address(j.loc.bundle, addr, sizeof(addr)) > 0;

@@ -21,22 +21,22 @@
 #define TIMEOUT_MS 5000
 
 static const char help[] =
-	"usage: shim-dump -namespace NS -id ID [-state DIR] [-json]\n"
-	"       shim-dump -bundle DIR [-json]\n"
-	"       shim-dump -address unix:///run/containerd/s/HEX [-namespace NS] [-json]\n"
-	"Prints the state of a running shimbox shim: its pid, uptime, memory, threads,\n"
-	"connections, fds and event queue, then each container and each of its processes\n"
-	"(pid, state, exit status, stdio).\n"
-	"  -namespace NS  containerd namespace\n"
-	"  -id ID         container id; the shim is found through the bundle's address file\n"
-	"  -state DIR     containerd's state directory (default /run/containerd)\n"
-	"  -bundle DIR    the container's bundle\n"
-	"  -address A     the shim's socket (unix://PATH or PATH)\n"
-	"  -json          print the shim's JSON document as it is\n"
-	"The shim also writes this dump to its log (containerd's log) on SIGUSR1:\n"
-	"  kill -USR1 SHIM_PID\n"
-	"Exit status: 0 printed, 1 no such container or no answer from a shimbox shim,\n"
-	"100 usage.\n";
+    "usage: shim-dump -namespace NS -id ID [-state DIR] [-json]\n"
+    "       shim-dump -bundle DIR [-json]\n"
+    "       shim-dump -address unix:///run/containerd/s/HEX [-namespace NS] [-json]\n"
+    "Prints the state of a running shimbox shim: its pid, uptime, memory, threads,\n"
+    "connections, fds and event queue, then each container and each of its processes\n"
+    "(pid, state, exit status, stdio).\n"
+    "  -namespace NS  containerd namespace\n"
+    "  -id ID         container id; the shim is found through the bundle's address file\n"
+    "  -state DIR     containerd's state directory (default /run/containerd)\n"
+    "  -bundle DIR    the container's bundle\n"
+    "  -address A     the shim's socket (unix://PATH or PATH)\n"
+    "  -json          print the shim's JSON document as it is\n"
+    "The shim also writes this dump to its log (containerd's log) on SIGUSR1:\n"
+    "  kill -USR1 SHIM_PID\n"
+    "Exit status: 0 printed, 1 no such container or no answer from a shimbox shim,\n"
+    "100 usage.\n";
 
 /* --- text output -------------------------------------------------------------------------- */
 
@@ -163,8 +163,8 @@ int shim_dump_main(int argc, char **argv)
 	char err[512], addr[256];
 	struct loc l;
 	const struct flag defs[] = {
-		{ "namespace", FLAG_STR, &ns }, { "id", FLAG_STR, &id },
-		{ "state", FLAG_STR, &state },	{ "bundle", FLAG_STR, &bundle },
+		{ "namespace", FLAG_STR, &ns },    { "id", FLAG_STR, &id },
+		{ "state", FLAG_STR, &state },     { "bundle", FLAG_STR, &bundle },
 		{ "address", FLAG_STR, &address }, { "json", FLAG_BOOL, &json },
 	};
 
@@ -190,8 +190,10 @@ int shim_dump_main(int argc, char **argv)
 			return r == -EINVAL ? EXIT_USAGE : 1;
 		}
 		if (loc_address(l.bundle, addr, sizeof(addr)) < 0) {
-			fprintf(stderr, "shim-dump: %s/address is missing: no shim runs for %s/%s "
-					"(or it was cleaned up)\n", l.bundle, l.ns, l.id);
+			fprintf(stderr,
+			        "shim-dump: %s/address is missing: no shim runs for %s/%s "
+			        "(or it was cleaned up)\n",
+			        l.bundle, l.ns, l.id);
 			return 1;
 		}
 		ns = l.ns;
@@ -209,23 +211,23 @@ int shim_dump_main(int argc, char **argv)
 		return 1;
 	}
 	e = ttc_call(&c, DUMP_SERVICE, DUMP_METHOD, NULL, 0, meta, ns ? 1 : 0, TIMEOUT_MS, &resp,
-		     &len, &code, msg, sizeof(msg));
+	             &len, &code, msg, sizeof(msg));
 	ttc_close(&c);
 	if (e < 0) {
 		fprintf(stderr, "shim-dump: the shim at %s did not answer: %s\n", addr,
-			strerror(-e));
+		        strerror(-e));
 		return 1;
 	}
 	if (code == TT_UNIMPLEMENTED) {
 		fprintf(stderr,
-			"shim-dump: the shim at %s does not implement " DUMP_SERVICE "/" DUMP_METHOD
-			" (%s): it is not shimbox, or too old\n",
-			addr, msg);
+		        "shim-dump: the shim at %s does not implement " DUMP_SERVICE "/" DUMP_METHOD
+		        " (%s): it is not shimbox, or too old\n",
+		        addr, msg);
 		return 1;
 	}
 	if (code != TT_OK) {
 		fprintf(stderr, "shim-dump: the shim at %s refused Dump: %s (%d): %s\n", addr,
-			ttc_code_name(code), code, msg);
+		        ttc_code_name(code), code, msg);
 		return 1;
 	}
 
@@ -238,7 +240,7 @@ int shim_dump_main(int argc, char **argv)
 			break;
 	if (r < 0 || doc.n == 0) {
 		fprintf(stderr, "shim-dump: the shim at %s sent %s\n", addr,
-			r < 0 ? "an answer that does not decode" : "an empty dump");
+		        r < 0 ? "an answer that does not decode" : "an empty dump");
 		free(resp);
 		return 1;
 	}
@@ -246,7 +248,7 @@ int shim_dump_main(int argc, char **argv)
 		r = fwrite(doc.p, 1, doc.n, stdout) == doc.n && putchar('\n') != EOF ? 0 : -1;
 	} else if ((r = print_text(doc)) < 0) {
 		fprintf(stderr, "shim-dump: the dump is not the JSON object expected: %.*s\n",
-			(int)(doc.n > 200 ? 200 : doc.n), (const char *)doc.p);
+		        (int)(doc.n > 200 ? 200 : doc.n), (const char *)doc.p);
 	}
 	free(resp);
 	return r < 0 || fflush(stdout) != 0 ? 1 : 0;

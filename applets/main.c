@@ -46,12 +46,13 @@ static const struct applet *find(const char *name)
 
 static int usage(FILE *f)
 {
-	fprintf(f, "shimbox %s: a containerd shim in one static binary\n\n"
-		   "usage: shimbox APPLET [ARGS...]   or run through a link named after the applet\n"
-		   "       shimbox --list | -v | --help\n\n"
-		   "Any name starting with containerd-shim- runs 'shim'; containerd-shim runs it as\n"
-		   "the legacy v1 shim. Applets:\n",
-		shimbox_version);
+	fprintf(f,
+	        "shimbox %s: a containerd shim in one static binary\n\n"
+	        "usage: shimbox APPLET [ARGS...]   or run through a link named after the applet\n"
+	        "       shimbox --list | -v | --help\n\n"
+	        "Any name starting with containerd-shim- runs 'shim'; containerd-shim runs it as\n"
+	        "the legacy v1 shim. Applets:\n",
+	        shimbox_version);
 	for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
 		fprintf(f, "  %-14s %s\n", applets[i].name, applets[i].summary);
 	return f == stdout ? 0 : EXIT_USAGE;

@@ -26,33 +26,33 @@ struct ev_kind {
 };
 
 static const struct ev_kind kinds[] = {
-	{ "start", "TaskStart" },	    { "exit", "TaskExit" },
-	{ "delete", "TaskDelete" },	    { "oom", "TaskOOM" },
-	{ "paused", "TaskPaused" },	    { "resumed", "TaskResumed" },
+	{ "start", "TaskStart" },          { "exit", "TaskExit" },
+	{ "delete", "TaskDelete" },        { "oom", "TaskOOM" },
+	{ "paused", "TaskPaused" },        { "resumed", "TaskResumed" },
 	{ "exec-added", "TaskExecAdded" }, { "exec-started", "TaskExecStarted" },
 };
 
 static const char help[] =
-	"usage: shim-publish [--address A] [publish] --namespace NS --topic T < event.any\n"
-	"       shim-publish [--address A] --namespace NS --event KIND --container-id ID ...\n"
-	"Sends one event to containerd (Events.Forward over ttrpc); exits 0 once containerd\n"
-	"accepted it. A drop-in for 'containerd --address A publish --topic T --namespace NS',\n"
-	"so it can be a v1 shim's -containerd-binary.\n"
-	"  --address A        containerd's gRPC socket (/run/containerd/containerd.sock);\n"
-	"                     events go to $TTRPC_ADDRESS if set, else to A.ttrpc\n"
-	"  --namespace NS     containerd namespace (required)\n"
-	"  --topic T          event topic, e.g. /tasks/oom; stdin holds the event as a\n"
-	"                     protobuf-encoded google.protobuf.Any\n"
-	"  --event KIND       build the event from flags instead of stdin; KIND: start,\n"
-	"                     exit, delete, oom, paused, resumed, exec-added, exec-started\n"
-	"                     (topic /tasks/KIND, type containerd.events.Task...)\n"
-	"  --container-id ID  the container (required with --event)\n"
-	"  --exec-id E        the exec (exec-added, exec-started; exit and delete of an\n"
-	"                     exec); omitted or the container id means init; also --id\n"
-	"  --pid N            start, exit, delete, exec-started\n"
-	"  --exit-status N    exit, delete (exited_at is now)\n"
-	"Exit status: 0 accepted, 1 not delivered or refused (containerd's status on\n"
-	"stderr), 100 usage.\n";
+    "usage: shim-publish [--address A] [publish] --namespace NS --topic T < event.any\n"
+    "       shim-publish [--address A] --namespace NS --event KIND --container-id ID ...\n"
+    "Sends one event to containerd (Events.Forward over ttrpc); exits 0 once containerd\n"
+    "accepted it. A drop-in for 'containerd --address A publish --topic T --namespace NS',\n"
+    "so it can be a v1 shim's -containerd-binary.\n"
+    "  --address A        containerd's gRPC socket (/run/containerd/containerd.sock);\n"
+    "                     events go to $TTRPC_ADDRESS if set, else to A.ttrpc\n"
+    "  --namespace NS     containerd namespace (required)\n"
+    "  --topic T          event topic, e.g. /tasks/oom; stdin holds the event as a\n"
+    "                     protobuf-encoded google.protobuf.Any\n"
+    "  --event KIND       build the event from flags instead of stdin; KIND: start,\n"
+    "                     exit, delete, oom, paused, resumed, exec-added, exec-started\n"
+    "                     (topic /tasks/KIND, type containerd.events.Task...)\n"
+    "  --container-id ID  the container (required with --event)\n"
+    "  --exec-id E        the exec (exec-added, exec-started; exit and delete of an\n"
+    "                     exec); omitted or the container id means init; also --id\n"
+    "  --pid N            start, exit, delete, exec-started\n"
+    "  --exit-status N    exit, delete (exited_at is now)\n"
+    "Exit status: 0 accepted, 1 not delivered or refused (containerd's status on\n"
+    "stderr), 100 usage.\n";
 
 static int __attribute__((format(printf, 1, 2))) bad_usage(const char *fmt, ...)
 {
@@ -92,19 +92,23 @@ static void encode_event(struct pb_w *w, const struct ev_kind *k, const struct e
 		ev_task_start_encode(w, &m);
 	} else if (strcmp(k->name, "exit") == 0) {
 		/* id is the exec id, or the container id for init (PROTOCOL.md 4.1). */
-		struct ev_task_exit m = { .container_id = cid, .id = exec.n ? exec : cid,
-					  .pid = f->pid, .exit_status = f->status,
-					  .exited_at = now };
+		struct ev_task_exit m = { .container_id = cid,
+			                  .id = exec.n ? exec : cid,
+			                  .pid = f->pid,
+			                  .exit_status = f->status,
+			                  .exited_at = now };
 		ev_task_exit_encode(w, &m);
 	} else if (strcmp(k->name, "delete") == 0) {
-		struct ev_task_delete m = { .container_id = cid, .pid = f->pid,
-					    .exit_status = f->status, .exited_at = now,
-					    .id = exec };
+		struct ev_task_delete m = { .container_id = cid,
+			                    .pid = f->pid,
+			                    .exit_status = f->status,
+			                    .exited_at = now,
+			                    .id = exec };
 		ev_task_delete_encode(w, &m);
 	} else if (strncmp(k->name, "exec-", 5) == 0) {
 		struct ev_task_exec m = { .container_id = cid,
-					  .exec_id = pb_str_of(f->exec_id, strlen(f->exec_id)),
-					  .pid = k->name[5] == 's' ? f->pid : 0 };
+			                  .exec_id = pb_str_of(f->exec_id, strlen(f->exec_id)),
+			                  .pid = k->name[5] == 's' ? f->pid : 0 };
 		ev_task_exec_encode(w, &m);
 	} else {
 		struct ev_task_id m = { .container_id = cid };
@@ -135,10 +139,10 @@ int shim_publish_main(int argc, char **argv)
 	struct ev_flags ef = { 0 };
 	char err[256], topic_buf[64], type_buf[64], ttaddr[256];
 	const struct flag defs[] = {
-		{ "address", FLAG_STR, &address },     { "topic", FLAG_STR, &topic },
-		{ "namespace", FLAG_STR, &ns },	       { "event", FLAG_STR, &event },
-		{ "container-id", FLAG_STR, &ef.cid }, { "exec-id", FLAG_STR, &ef.exec_id },
-		{ "id", FLAG_STR, &ef.exec_id },	       { "pid", FLAG_U32, &ef.pid },
+		{ "address", FLAG_STR, &address },       { "topic", FLAG_STR, &topic },
+		{ "namespace", FLAG_STR, &ns },          { "event", FLAG_STR, &event },
+		{ "container-id", FLAG_STR, &ef.cid },   { "exec-id", FLAG_STR, &ef.exec_id },
+		{ "id", FLAG_STR, &ef.exec_id },         { "pid", FLAG_U32, &ef.pid },
 		{ "exit-status", FLAG_U32, &ef.status },
 	};
 	int i = 1, r;
@@ -159,13 +163,15 @@ int shim_publish_main(int argc, char **argv)
 		return bad_usage("%s", "--namespace is required");
 	if (!ev_identifier_valid(pb_str_of(ns, strlen(ns))))
 		return bad_usage("invalid namespace \"%s\": containerd wants letters and digits, "
-				 "separated by single '.', '_' or '-', at most 76 characters", ns);
+		                 "separated by single '.', '_' or '-', at most 76 characters",
+		                 ns);
 
 	const struct ev_kind *k = NULL;
 	if (event) {
 		if (!(k = find_kind(event)))
 			return bad_usage("unknown --event '%s' (start, exit, delete, oom, paused, "
-					 "resumed, exec-added, exec-started)", event);
+			                 "resumed, exec-added, exec-started)",
+			                 event);
 		if (!ef.cid || !*ef.cid)
 			return bad_usage("--event %s needs --container-id", event);
 		if (strncmp(event, "exec-", 5) == 0 && (!ef.exec_id || !*ef.exec_id))
@@ -173,17 +179,18 @@ int shim_publish_main(int argc, char **argv)
 		snprintf(topic_buf, sizeof(topic_buf), "/tasks/%s", k->name);
 		if (topic && strcmp(topic, topic_buf) != 0)
 			return bad_usage("--topic does not match --event (whose topic is %s)",
-					 topic_buf);
+			                 topic_buf);
 		topic = topic_buf;
 	} else if (ef.cid || ef.exec_id || ef.pid || ef.status) {
 		return bad_usage("%s", "--container-id, --exec-id, --pid and --exit-status go "
-				       "with --event");
+		                       "with --event");
 	}
 	if (!topic)
 		return bad_usage("%s", "--topic (with the event on stdin) or --event is required");
 	if (!ev_topic_valid(pb_str_of(topic, strlen(topic))))
 		return bad_usage("invalid topic \"%s\": it must start with '/' and each component "
-				 "be a containerd identifier", topic);
+		                 "be a containerd identifier",
+		                 topic);
 
 	/* The event Any: built here, or read from stdin. */
 	uint8_t ebuf[1024], *in = NULL;
@@ -199,29 +206,32 @@ int shim_publish_main(int argc, char **argv)
 	} else {
 		if (isatty(0))
 			return bad_usage("%s", "expected the event on stdin, a protobuf-encoded "
-					       "google.protobuf.Any (or use --event)");
+			                       "google.protobuf.Any (or use --event)");
 		/* Room for the envelope around it within the 4 MiB of a message. */
 		ssize_t n = (in = malloc(TT_MAX_MSG - 4096)) ? read_all_stdin(in, TT_MAX_MSG - 4096)
-							     : -ENOMEM;
+		                                             : -ENOMEM;
 		if (n < 0) {
 			fprintf(stderr, "shim-publish: read stdin: %s\n",
-				n == -EMSGSIZE ? "event too large" : strerror((int)-n));
+			        n == -EMSGSIZE ? "event too large" : strerror((int)-n));
 			return 1;
 		}
 		if (n == 0) {
 			fprintf(stderr, "shim-publish: no event on stdin (expected a protobuf "
-					"google.protobuf.Any)\n");
+			                "google.protobuf.Any)\n");
 			return 1;
 		}
 		if (tk_any_decode(in, (size_t)n, &any) < 0 || any.type_url.n == 0) {
-			fprintf(stderr, "shim-publish: stdin does not hold a protobuf "
-					"google.protobuf.Any with a type_url (%zd bytes)\n", n);
+			fprintf(stderr,
+			        "shim-publish: stdin does not hold a protobuf "
+			        "google.protobuf.Any with a type_url (%zd bytes)\n",
+			        n);
 			return 1;
 		}
 	}
 
 	struct ev_envelope env = { .ns = pb_str_of(ns, strlen(ns)),
-				   .topic = pb_str_of(topic, strlen(topic)), .event = any };
+		                   .topic = pb_str_of(topic, strlen(topic)),
+		                   .event = any };
 	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
 	size_t cap = any.value.n + any.type_url.n + strlen(ns) + strlen(topic) + 128;
 	uint8_t *req = malloc(cap);
@@ -258,23 +268,23 @@ int shim_publish_main(int argc, char **argv)
 	int e = ttc_connect(&c, ttaddr, TIMEOUT_MS);
 	if (e < 0) {
 		fprintf(stderr, "shim-publish: cannot reach containerd at %s: %s\n", ttaddr,
-			strerror(-e));
+		        strerror(-e));
 		free(req);
 		return 1;
 	}
 	e = ttc_call(&c, EV_SERVICE, EV_METHOD, req, w.len, meta, ARRAY_LEN(meta), TIMEOUT_MS,
-		     &resp, &resp_len, &code, msg, sizeof(msg));
+	             &resp, &resp_len, &code, msg, sizeof(msg));
 	ttc_close(&c);
 	free(req);
 	free(resp);
 	if (e < 0) {
 		fprintf(stderr, "shim-publish: sending %s to containerd at %s: %s\n", topic, ttaddr,
-			e == -ETIMEDOUT ? "no answer within 5 s" : strerror(-e));
+		        e == -ETIMEDOUT ? "no answer within 5 s" : strerror(-e));
 		return 1;
 	}
 	if (code != TT_OK) {
 		fprintf(stderr, "shim-publish: containerd refused %s: %s (%d): %s\n", topic,
-			ttc_code_name(code), code, msg);
+		        ttc_code_name(code), code, msg);
 		return 1;
 	}
 	return 0;

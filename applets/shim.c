@@ -50,30 +50,31 @@ struct shim_flags {
 
 static int usage(FILE *f)
 {
-	fprintf(f,
-		"usage: containerd-shim-NAME-v2 [flags] [start|delete]\n"
-		"  -namespace NS      containerd namespace (required)\n"
-		"  -id ID             container or group id\n"
-		"  -address PATH      containerd's gRPC socket (the socket name is derived from it)\n"
-		"  -publish-binary P  accepted for compatibility; events go over ttrpc\n"
-		"  -bundle DIR        bundle for delete (default: the working directory)\n"
-		"  -socket PATH       serve on PATH instead of fd 3\n"
-		"  -debug             debug logging\n"
-		"  -v                 print the version\n"
-		"  -info              print a containerd.types.RuntimeInfo (options Any on stdin)\n"
-		"start: start or join a shim server and print its address.\n"
-		"delete: clean up after a container; prints a DeleteResponse.\n"
-		"no action: serve the Task API (as started by 'start').\n"
-		"\n"
-		"usage: containerd-shim -namespace NS -address A [v1 flags]   (the legacy v1 shim)\n"
-		"  Serves containerd.runtime.linux.shim.v1.Shim on fd 3 (or -socket PATH); named\n"
-		"  containerd-shim or given any of these flags:\n"
-		"  -workdir DIR              CRIU's work directory is DIR/criu-work\n"
-		"  -containerd-binary P      publishes exits with 'P --address A publish ...'\n"
-		"                            (default containerd; shim-publish also works)\n"
-		"  -runtime-root DIR         runc's --root (default /run/containerd/runc)\n"
-		"  -criu P, -criu-path P     CRIU binary, recorded in the runc options\n"
-		"  -systemd-cgroup           runc --systemd-cgroup\n");
+	fprintf(
+	    f,
+	    "usage: containerd-shim-NAME-v2 [flags] [start|delete]\n"
+	    "  -namespace NS      containerd namespace (required)\n"
+	    "  -id ID             container or group id\n"
+	    "  -address PATH      containerd's gRPC socket (the socket name is derived from it)\n"
+	    "  -publish-binary P  accepted for compatibility; events go over ttrpc\n"
+	    "  -bundle DIR        bundle for delete (default: the working directory)\n"
+	    "  -socket PATH       serve on PATH instead of fd 3\n"
+	    "  -debug             debug logging\n"
+	    "  -v                 print the version\n"
+	    "  -info              print a containerd.types.RuntimeInfo (options Any on stdin)\n"
+	    "start: start or join a shim server and print its address.\n"
+	    "delete: clean up after a container; prints a DeleteResponse.\n"
+	    "no action: serve the Task API (as started by 'start').\n"
+	    "\n"
+	    "usage: containerd-shim -namespace NS -address A [v1 flags]   (the legacy v1 shim)\n"
+	    "  Serves containerd.runtime.linux.shim.v1.Shim on fd 3 (or -socket PATH); named\n"
+	    "  containerd-shim or given any of these flags:\n"
+	    "  -workdir DIR              CRIU's work directory is DIR/criu-work\n"
+	    "  -containerd-binary P      publishes exits with 'P --address A publish ...'\n"
+	    "                            (default containerd; shim-publish also works)\n"
+	    "  -runtime-root DIR         runc's --root (default /run/containerd/runc)\n"
+	    "  -criu P, -criu-path P     CRIU binary, recorded in the runc options\n"
+	    "  -systemd-cgroup           runc --systemd-cgroup\n");
 	return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -112,7 +113,7 @@ static int parse_flags(int argc, char **argv, struct shim_flags *fl)
 		return -1;
 	}
 	fl->v1 = fl->workdir || fl->containerd_binary || fl->runtime_root || fl->criu ||
-		 fl->systemd_cgroup;
+	         fl->systemd_cgroup;
 	if (i < argc)
 		fl->action = argv[i++];
 	if (i < argc) {
@@ -143,7 +144,7 @@ static size_t read_stdin(uint8_t *buf, size_t cap)
  * Returns the runc options found, if any, in *opts.
  */
 static int find_runc_options(const uint8_t *in, size_t n, const struct shim_flags *fl,
-			     struct opt_runc *opts)
+                             struct opt_runc *opts)
 {
 	struct opt_bootstrap_params bp;
 	struct tk_any any;
@@ -171,7 +172,7 @@ static void group_key(const char *id, char *key, size_t cap)
 {
 	static char spec[1 << 20];
 	static const char *const annotations[] = { "io.containerd.runc.v2.group",
-						   "io.kubernetes.cri.sandbox-id" };
+		                                   "io.kubernetes.cri.sandbox-id" };
 	snprintf(key, cap, "%s", id);
 	ssize_t n = sys_read_file("config.json", spec, sizeof(spec));
 	if (n <= 0)
@@ -181,7 +182,8 @@ static void group_key(const char *id, char *key, size_t cap)
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(annotations); i++) {
 		char tmp[256];
-		if (json_get(ann, annotations[i], &v) == 1 && json_string(v, tmp, sizeof(tmp)) > 0) {
+		if (json_get(ann, annotations[i], &v) == 1 &&
+		    json_string(v, tmp, sizeof(tmp)) > 0) {
 			snprintf(key, cap, "%s", tmp);
 			return;
 		}
@@ -200,9 +202,10 @@ static int connect_within(const char *path, int ms)
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
 		int err = 0;
 		socklen_t len = sizeof(err);
-		r = poll(&p, 1, ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err
-			    ? 0
-			    : -1;
+		r = poll(&p, 1, ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+		            !err
+		        ? 0
+		        : -1;
 	}
 	sys_close(fd);
 	return r;
@@ -264,14 +267,26 @@ static int join_cgroup(pid_t pid, struct pb_str cg)
 {
 	char path[1024], buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid), joined = 0;
-	const char *const hier[] = { "", "cpu/", "cpuacct/", "cpu,cpuacct/", "memory/", "pids/",
-				     "blkio/", "devices/", "freezer/", "cpuset/", "hugetlb/",
-				     "net_cls,net_prio/", "perf_event/", "systemd/", "unified/" };
+	const char *const hier[] = { "",
+		                     "cpu/",
+		                     "cpuacct/",
+		                     "cpu,cpuacct/",
+		                     "memory/",
+		                     "pids/",
+		                     "blkio/",
+		                     "devices/",
+		                     "freezer/",
+		                     "cpuset/",
+		                     "hugetlb/",
+		                     "net_cls,net_prio/",
+		                     "perf_event/",
+		                     "systemd/",
+		                     "unified/" };
 	if (cg.n == 0 || cg.n > 512)
 		return 0;
 	for (size_t i = 0; i < ARRAY_LEN(hier); i++) {
-		if (sys_fmt(path, sizeof(path), "/sys/fs/cgroup/%s%.*s/cgroup.procs", hier[i], (int)cg.n,
-			    (const char *)cg.p) < 0)
+		if (sys_fmt(path, sizeof(path), "/sys/fs/cgroup/%s%.*s/cgroup.procs", hier[i],
+		            (int)cg.n, (const char *)cg.p) < 0)
 			return -ENAMETOOLONG;
 		int fd = sys_open(path, O_WRONLY, 0);
 		if (fd < 0)
@@ -340,8 +355,11 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 		args[k++] = "-debug";
 	args[k] = NULL;
 	/* Exec our own path when we know it, so ps shows the shim's name rather than "exe". */
-	struct spawn_opts so = { .path = strchr(argv0, '/') ? argv0 : "/proc/self/exe", .argv = args, .fds = { -1, -1, -1 },
-				 .fd3 = lfd, .new_session = 1 };
+	struct spawn_opts so = { .path = strchr(argv0, '/') ? argv0 : "/proc/self/exe",
+		                 .argv = args,
+		                 .fds = { -1, -1, -1 },
+		                 .fd3 = lfd,
+		                 .new_session = 1 };
 	pid_t pid = spawn(&so);
 	if (pid < 0) {
 		fprintf(stderr, "shim start: exec server: %s\n", strerror(-(int)pid));
@@ -388,8 +406,10 @@ static int do_delete(const struct shim_flags *fl)
 	e = runc_run_sync(&job, &cfg, args);
 	runc_job_release(&job);
 	if (e != 0 && !strstr(job.err, "does not exist") && !strstr(job.err, "not exist"))
-		fprintf(stderr, "warning: runc delete %s: %s\n", fl->id, e < 0 ? strerror(-e) : job.err);
-	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) >= 0 && (e = mount_unmount_all(path)) < 0)
+		fprintf(stderr, "warning: runc delete %s: %s\n", fl->id,
+		        e < 0 ? strerror(-e) : job.err);
+	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) >= 0 &&
+	    (e = mount_unmount_all(path)) < 0)
 		fprintf(stderr, "warning: unmount %s: %s\n", path, strerror(-e));
 	if (sys_fmt(path, sizeof(path), "%s/init.pid", bundle) >= 0 &&
 	    sys_read_file(path, buf, sizeof(buf)) > 0)
@@ -439,15 +459,18 @@ static int serve(const struct shim_flags *fl)
 	} else if (sys_read_file("address", addr, sizeof(addr)) > 0 && address_path(addr)) {
 		snprintf(sockpath, sizeof(sockpath), "%s", address_path(addr));
 	}
-	struct svc_config sc = { .ns = fl->ns, .id = fl->id ? fl->id : "", .socket_path = sockpath,
-				.version = shimbox_version };
+	struct svc_config sc = { .ns = fl->ns,
+		                 .id = fl->id ? fl->id : "",
+		                 .socket_path = sockpath,
+		                 .version = shimbox_version };
 	if ((e = loop_init()) < 0 || (e = reap_init(on_signal)) < 0 ||
 	    (e = pub_init(getenv("TTRPC_ADDRESS"), fl->ns)) < 0 || (e = svc_init(&sc)) < 0 ||
 	    (e = conn_listen(lfd, svc_dispatch)) < 0) {
 		log_error("cannot start the server: %s", strerror(-e));
 		return EXIT_SYSTEM;
 	}
-	log_info("shimbox %s serving namespace %s (pid %d)", shimbox_version, fl->ns, (int)getpid());
+	log_info("shimbox %s serving namespace %s (pid %d)", shimbox_version, fl->ns,
+	         (int)getpid());
 	loop_run();
 	if (sockpath[0])
 		unlink(sockpath);

@@ -15,7 +15,7 @@ int address_clean_path(const char *in, char *out, size_t cap) __attribute__((war
  * "unix://" ADDRESS_SOCKET_DIR "/" hex into addr. Returns 0 or -errno.
  */
 int address_derive(const char *grpc_address, const char *ns, const char *key, char hex[65],
-		   char addr[ADDRESS_MAX]) __attribute__((warn_unused_result));
+                   char addr[ADDRESS_MAX]) __attribute__((warn_unused_result));
 /* The filesystem path of a "unix://" address, or NULL if it is not one. */
 const char *address_path(const char *addr);
 

@@ -134,8 +134,8 @@ static int recv_all(int fd, uint8_t *p, size_t n, uint64_t deadline)
 }
 
 static int send_request(struct ttc *c, uint32_t stream, const char *service, const char *method,
-			const void *req, size_t reqlen, const struct tt_kv *meta, size_t nmeta,
-			int timeout_ms, uint64_t deadline)
+                        const void *req, size_t reqlen, const struct tt_kv *meta, size_t nmeta,
+                        int timeout_ms, uint64_t deadline)
 {
 	size_t cap = TT_HDR_LEN + reqlen + strlen(service) + strlen(method) + 64;
 	for (size_t i = 0; i < nmeta; i++)
@@ -147,7 +147,7 @@ static int send_request(struct ttc *c, uint32_t stream, const char *service, con
 		return -ENOMEM;
 	struct pb_w w = pb_w_init(buf + TT_HDR_LEN, cap - TT_HDR_LEN);
 	tt_req_encode(&w, service, method, req, reqlen,
-		      timeout_ms > 0 ? (int64_t)timeout_ms * 1000000 : 0, meta, nmeta);
+	              timeout_ms > 0 ? (int64_t)timeout_ms * 1000000 : 0, meta, nmeta);
 	int e = w.err ? -ENOBUFS : w.len > TT_MAX_MSG ? -EMSGSIZE : 0;
 	if (e == 0) {
 		struct tt_hdr h = { .len = (uint32_t)w.len, .stream = stream, .type = TT_REQUEST };
@@ -158,9 +158,9 @@ static int send_request(struct ttc *c, uint32_t stream, const char *service, con
 	return e;
 }
 
-int ttc_call(struct ttc *c, const char *service, const char *method, const void *req,
-	     size_t reqlen, const struct tt_kv *meta, size_t nmeta, int timeout_ms,
-	     uint8_t **resp_payload, size_t *resp_len, int *code, char *msg, size_t msgcap)
+int ttc_call(struct ttc *c, const char *service, const char *method, const void *req, size_t reqlen,
+             const struct tt_kv *meta, size_t nmeta, int timeout_ms, uint8_t **resp_payload,
+             size_t *resp_len, int *code, char *msg, size_t msgcap)
 {
 	uint64_t deadline = deadline_of(timeout_ms);
 	uint32_t stream = c->next_stream;
@@ -175,7 +175,7 @@ int ttc_call(struct ttc *c, const char *service, const char *method, const void 
 		return -EBADF;
 	c->next_stream += 2;
 	e = send_request(c, stream, service, method, req, reqlen, meta, nmeta, timeout_ms,
-			 deadline);
+	                 deadline);
 	if (e < 0)
 		return e;
 	for (;;) {
@@ -219,10 +219,22 @@ int ttc_call(struct ttc *c, const char *service, const char *method, const void 
 const char *ttc_code_name(int code)
 {
 	static const char *const names[] = {
-		"OK",		     "CANCELLED",	  "UNKNOWN",	   "INVALID_ARGUMENT",
-		"DEADLINE_EXCEEDED", "NOT_FOUND",	  "ALREADY_EXISTS", "PERMISSION_DENIED",
-		"RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",	   "OUT_OF_RANGE",
-		"UNIMPLEMENTED",     "INTERNAL",	  "UNAVAILABLE",   "DATA_LOSS",
+		"OK",
+		"CANCELLED",
+		"UNKNOWN",
+		"INVALID_ARGUMENT",
+		"DEADLINE_EXCEEDED",
+		"NOT_FOUND",
+		"ALREADY_EXISTS",
+		"PERMISSION_DENIED",
+		"RESOURCE_EXHAUSTED",
+		"FAILED_PRECONDITION",
+		"ABORTED",
+		"OUT_OF_RANGE",
+		"UNIMPLEMENTED",
+		"INTERNAL",
+		"UNAVAILABLE",
+		"DATA_LOSS",
 		"UNAUTHENTICATED",
 	};
 	return code >= 0 && code < (int)ARRAY_LEN(names) ? names[code] : "UNKNOWN_CODE";

@@ -26,7 +26,7 @@ struct ttc {
  * -ENAMETOOLONG (path over the 107 bytes of sun_path).
  */
 int ttc_connect(struct ttc *c, const char *addr, int timeout_ms)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Adopts a connected stream socket (e.g. one end of a socketpair); made non-blocking. */
 void ttc_init(struct ttc *c, int fd);
 void ttc_close(struct ttc *c);
@@ -42,10 +42,10 @@ void ttc_close(struct ttc *c);
  * announced response over TT_MAX_MSG), -ETIMEDOUT, -ECONNRESET (closed before a whole
  * response), -EPROTO (a Response that does not decode), -ENOMEM, or a socket error.
  */
-int ttc_call(struct ttc *c, const char *service, const char *method, const void *req,
-	     size_t reqlen, const struct tt_kv *meta, size_t nmeta, int timeout_ms,
-	     uint8_t **resp_payload, size_t *resp_len, int *code, char *msg, size_t msgcap)
-	__attribute__((warn_unused_result));
+int ttc_call(struct ttc *c, const char *service, const char *method, const void *req, size_t reqlen,
+             const struct tt_kv *meta, size_t nmeta, int timeout_ms, uint8_t **resp_payload,
+             size_t *resp_len, int *code, char *msg, size_t msgcap)
+    __attribute__((warn_unused_result));
 
 /* "NOT_FOUND" for TT_NOT_FOUND etc.; "UNKNOWN_CODE" outside 0..16. */
 const char *ttc_code_name(int code);

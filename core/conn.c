@@ -88,7 +88,8 @@ static void conn_flush(struct conn *c)
 {
 	while (c->out_head && !c->closed) {
 		struct outbuf *o = c->out_head;
-		ssize_t r = send(c->w.fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t r =
+		    send(c->w.fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -108,8 +109,8 @@ static void conn_flush(struct conn *c)
 	conn_update_events(c);
 }
 
-static void conn_send(struct conn *c, uint32_t stream, int code, const char *msg, const void *payload,
-		      size_t n)
+static void conn_send(struct conn *c, uint32_t stream, int code, const char *msg,
+                      const void *payload, size_t n)
 {
 	if (c->closed)
 		return;
@@ -153,12 +154,14 @@ void call_reply(struct call c, const void *payload, size_t n)
 		size_t cap = n * 2 + 256;
 		uint8_t *buf = malloc(cap);
 		if (!buf) {
-			conn_send(c.conn, c.stream, TT_RESOURCE_EXHAUSTED, "out of memory", NULL, 0);
+			conn_send(c.conn, c.stream, TT_RESOURCE_EXHAUSTED, "out of memory", NULL,
+			          0);
 		} else {
 			struct pb_w w = pb_w_init(buf, cap);
 			c.xform(&w, payload, n);
 			if (w.err)
-				conn_send(c.conn, c.stream, TT_INTERNAL, "cannot encode the reply", NULL, 0);
+				conn_send(c.conn, c.stream, TT_INTERNAL, "cannot encode the reply",
+				          NULL, 0);
 			else
 				conn_send(c.conn, c.stream, TT_OK, NULL, buf, w.len);
 			free(buf);
@@ -205,9 +208,10 @@ static void conn_frame(struct conn *c)
 
 	if (c->h.type != TT_REQUEST)
 		return; /* responses and data frames are ignored "for future compat" */
-	c->refs++; /* the call's reference, dropped by its reply */
+	c->refs++;      /* the call's reference, dropped by its reply */
 	if ((e = tt_req_decode(c->payload, c->h.len, &req)) < 0) {
-		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: %s", pb_error_text(e));
+		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: %s",
+		           pb_error_text(e));
 		return;
 	}
 	dispatch_fn(call, &req);
@@ -218,7 +222,8 @@ static int conn_read(struct conn *c)
 {
 	for (;;) {
 		if (c->hdr_got < TT_HDR_LEN) {
-			ssize_t r = recv(c->w.fd, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got, MSG_DONTWAIT);
+			ssize_t r = recv(c->w.fd, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got,
+			                 MSG_DONTWAIT);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0 && errno == EAGAIN)
@@ -265,8 +270,8 @@ static int conn_read(struct conn *c)
 			continue;
 		}
 		if (c->payload_got < c->h.len) {
-			ssize_t r = recv(c->w.fd, c->payload + c->payload_got, c->h.len - c->payload_got,
-					 MSG_DONTWAIT);
+			ssize_t r = recv(c->w.fd, c->payload + c->payload_got,
+			                 c->h.len - c->payload_got, MSG_DONTWAIT);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0 && errno == EAGAIN)

@@ -33,7 +33,8 @@ int conn_listen(int lfd, conn_dispatch_fn dispatch) __attribute__((warn_unused_r
 void conn_stop_listening(void);
 
 void call_reply(struct call c, const void *payload, size_t n);
-void call_error(struct call c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void call_error(struct call c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Number of open connections and bytes waiting in their write queues. */
 size_t conn_count(void);

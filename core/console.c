@@ -40,7 +40,8 @@ int console_sock_open(struct console_sock *cs)
 	}
 	strcpy(sa.sun_path, cs->path);
 	cs->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (cs->fd < 0 || bind(cs->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(cs->fd, 1) < 0) {
+	if (cs->fd < 0 || bind(cs->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(cs->fd, 1) < 0) {
 		e = -errno;
 		console_sock_close(cs);
 		return e;
@@ -57,8 +58,10 @@ int console_sock_recv(struct console_sock *cs)
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 	} ctl;
 	struct iovec iov = { name, sizeof(name) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			    .msg_controllen = sizeof(ctl.buf) };
+	struct msghdr m = { .msg_iov = &iov,
+		            .msg_iovlen = 1,
+		            .msg_control = ctl.buf,
+		            .msg_controllen = sizeof(ctl.buf) };
 
 	if (conn < 0)
 		return -errno;

@@ -34,7 +34,7 @@ static int parse_u32(const char *v, uint32_t *out)
 }
 
 int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, char *err,
-		size_t errcap)
+                size_t errcap)
 {
 	for (; *i < argc; (*i)++) {
 		const char *a = argv[*i];
@@ -79,7 +79,7 @@ int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i
 			*(const char **)d->dst = v;
 		} else if (parse_u32(v, (uint32_t *)d->dst) < 0) {
 			snprintf(err, errcap, "invalid value \"%s\" for flag -%s: %s", v, d->name,
-				 "not a number from 0 to 4294967295");
+			         "not a number from 0 to 4294967295");
 			return FLAGS_ERROR;
 		}
 	}

@@ -29,6 +29,6 @@ enum { FLAGS_ERROR = -1, FLAGS_HELP = -2 };
  * "invalid value \"v\" for flag -x: ...").
  */
 int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, char *err,
-		size_t errcap) __attribute__((warn_unused_result));
+                size_t errcap) __attribute__((warn_unused_result));
 
 #endif

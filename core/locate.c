@@ -36,7 +36,7 @@ static size_t last_component(const char *p, size_t n, char *out, size_t cap)
 }
 
 int loc_resolve(struct loc *l, const char *bundle, const char *state, const char *ns,
-		const char *id, char *err, size_t errcap)
+                const char *id, char *err, size_t errcap)
 {
 	char path[PATH_MAX];
 
@@ -61,7 +61,7 @@ int loc_resolve(struct loc *l, const char *bundle, const char *state, const char
 		int ns_ok = valid_name(l->ns);
 		const char *hint = bundle ? " (from the bundle path; give -namespace and -id)" : "";
 		snprintf(err, errcap, "invalid %s \"%s\"%s", ns_ok ? "id" : "namespace",
-			 ns_ok ? l->id : l->ns, hint);
+		         ns_ok ? l->id : l->ns, hint);
 		return -EINVAL;
 	}
 	if (bundle) {
@@ -83,7 +83,7 @@ int loc_resolve(struct loc *l, const char *bundle, const char *state, const char
 	if (!found || !realpath(found, path) ||
 	    sys_fmt(l->bundle, sizeof(l->bundle), "%s", path) < 0) {
 		snprintf(err, errcap, "no container %s in namespace %s: %s does not exist", l->id,
-			 l->ns, a);
+		         l->ns, a);
 		return -ENOENT;
 	}
 	return 0;

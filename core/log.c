@@ -35,9 +35,10 @@ static void log_line(const char *level, const char *msg, size_t len)
 	sys_now(&s, &ns);
 	time_t t = (time_t)s;
 	gmtime_r(&t, &tm);
-	int hn = snprintf(head, sizeof(head), "time=\"%04d-%02d-%02dT%02d:%02d:%02d.%09dZ\" level=%s msg=\"",
-			  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			  (int)ns, level);
+	int hn = snprintf(head, sizeof(head),
+	                  "time=\"%04d-%02d-%02dT%02d:%02d:%02d.%09dZ\" level=%s msg=\"",
+	                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	                  tm.tm_sec, (int)ns, level);
 	const char tail[] = "\" runtime=shimbox\n";
 	size_t cap = (size_t)hn + 2 * len + sizeof(tail);
 	char *line = cap <= sizeof(stack) ? stack : malloc(cap);

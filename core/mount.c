@@ -17,18 +17,30 @@ struct mopt {
 };
 
 static const struct mopt mopts[] = {
-	{ "async", 1, MS_SYNCHRONOUS },	 { "atime", 1, MS_NOATIME },
-	{ "bind", 0, MS_BIND },		 { "defaults", 0, 0 },
-	{ "dev", 1, MS_NODEV },		 { "diratime", 1, MS_NODIRATIME },
-	{ "dirsync", 0, MS_DIRSYNC },	 { "exec", 1, MS_NOEXEC },
-	{ "mand", 0, MS_MANDLOCK },	 { "noatime", 0, MS_NOATIME },
-	{ "nodev", 0, MS_NODEV },	 { "nodiratime", 0, MS_NODIRATIME },
-	{ "noexec", 0, MS_NOEXEC },	 { "nomand", 1, MS_MANDLOCK },
-	{ "norelatime", 1, MS_RELATIME }, { "nostrictatime", 1, MS_STRICTATIME },
-	{ "nosuid", 0, MS_NOSUID },	 { "rbind", 0, MS_BIND | MS_REC },
-	{ "relatime", 0, MS_RELATIME },	 { "remount", 0, MS_REMOUNT },
-	{ "ro", 0, MS_RDONLY },		 { "rw", 1, MS_RDONLY },
-	{ "strictatime", 0, MS_STRICTATIME }, { "suid", 1, MS_NOSUID },
+	{ "async", 1, MS_SYNCHRONOUS },
+	{ "atime", 1, MS_NOATIME },
+	{ "bind", 0, MS_BIND },
+	{ "defaults", 0, 0 },
+	{ "dev", 1, MS_NODEV },
+	{ "diratime", 1, MS_NODIRATIME },
+	{ "dirsync", 0, MS_DIRSYNC },
+	{ "exec", 1, MS_NOEXEC },
+	{ "mand", 0, MS_MANDLOCK },
+	{ "noatime", 0, MS_NOATIME },
+	{ "nodev", 0, MS_NODEV },
+	{ "nodiratime", 0, MS_NODIRATIME },
+	{ "noexec", 0, MS_NOEXEC },
+	{ "nomand", 1, MS_MANDLOCK },
+	{ "norelatime", 1, MS_RELATIME },
+	{ "nostrictatime", 1, MS_STRICTATIME },
+	{ "nosuid", 0, MS_NOSUID },
+	{ "rbind", 0, MS_BIND | MS_REC },
+	{ "relatime", 0, MS_RELATIME },
+	{ "remount", 0, MS_REMOUNT },
+	{ "ro", 0, MS_RDONLY },
+	{ "rw", 1, MS_RDONLY },
+	{ "strictatime", 0, MS_STRICTATIME },
+	{ "suid", 1, MS_NOSUID },
 	{ "sync", 0, MS_SYNCHRONOUS },
 };
 
@@ -91,7 +103,7 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 
 int mount_unmount_all(const char *target)
 {
-	for (int tries = 0;; ) {
+	for (int tries = 0;;) {
 		if (umount2(target, 0) == 0)
 			continue;
 		if (errno == EINVAL || errno == ENOENT)

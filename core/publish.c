@@ -94,7 +94,7 @@ static void pub_retry_later(const char *why)
 	if (backoff_ms > PUB_BACKOFF_MAX_MS)
 		backoff_ms = PUB_BACKOFF_MAX_MS;
 	log_warn("publish %s: %s; retrying in %u ms (%zu queued)", head ? head->topic : "?", why,
-		 backoff_ms, queued);
+	         backoff_ms, queued);
 	busy_retry = 1;
 	loop_timer_arm(&retry_timer, backoff_ms);
 }
@@ -131,7 +131,7 @@ static void on_response(void)
 	} else if (resp.code == TT_INVALID_ARGUMENT || resp.code == TT_UNIMPLEMENTED) {
 		/* containerd will refuse this event every time: retrying would block the queue. */
 		log_error("publish %s refused by containerd (code %d): %.*s; dropped", head->topic,
-			  resp.code, (int)resp.message.n, (const char *)resp.message.p);
+		          resp.code, (int)resp.message.n, (const char *)resp.message.p);
 		dropped_total++;
 		pub_pop();
 	} else {
@@ -146,7 +146,8 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 	(void)w;
 	if (out && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
 		while (out_off < out_len) {
-			ssize_t r = send(sock.fd, out + out_off, out_len - out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			ssize_t r = send(sock.fd, out + out_off, out_len - out_off,
+			                 MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0 && errno == EAGAIN)
@@ -169,7 +170,8 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 	for (;;) {
 		ssize_t r;
 		if (in_hdr_got < TT_HDR_LEN) {
-			r = recv(sock.fd, in_hdr + in_hdr_got, TT_HDR_LEN - in_hdr_got, MSG_DONTWAIT);
+			r = recv(sock.fd, in_hdr + in_hdr_got, TT_HDR_LEN - in_hdr_got,
+			         MSG_DONTWAIT);
 		} else {
 			r = recv(sock.fd, in_body + in_got, in_len - in_got, MSG_DONTWAIT);
 		}
@@ -187,7 +189,8 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 				continue;
 			struct tt_hdr h;
 			tt_hdr_decode(in_hdr, &h);
-			if (h.len > TT_MAX_MSG || h.type != TT_RESPONSE || h.stream != inflight_stream) {
+			if (h.len > TT_MAX_MSG || h.type != TT_RESPONSE ||
+			    h.stream != inflight_stream) {
 				pub_retry_later("unexpected frame from containerd");
 				return;
 			}
@@ -233,9 +236,10 @@ static void on_exec_exit(void *ctx, const struct reap_exit *e)
 	pub_child = 0;
 	sys_closep(&exec_job.stdin_fd);
 	if (e->status != 0 && ++exec_attempts >= PUB_EXEC_ATTEMPTS) {
-		/* A publisher that keeps failing must not hold the queue (and v1's Wait) forever. */
+		/* A publisher that keeps failing must not hold the queue (and v1's Wait) forever.
+		 */
 		log_error("publish %s: %s failed %d times; dropped", head->topic, pub_binary,
-			  exec_attempts);
+		          exec_attempts);
 		dropped_total++;
 		exec_attempts = 0;
 		pub_pop();
@@ -247,8 +251,8 @@ static void on_exec_exit(void *ctx, const struct reap_exit *e)
 		backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
 		if (backoff_ms > PUB_BACKOFF_MAX_MS)
 			backoff_ms = PUB_BACKOFF_MAX_MS;
-		log_warn("publish %s: %s exited with %d; retrying in %u ms", head->topic, pub_binary,
-			 e->status, backoff_ms);
+		log_warn("publish %s: %s exited with %d; retrying in %u ms", head->topic,
+		         pub_binary, e->status, backoff_ms);
 		loop_timer_arm(&retry_timer, backoff_ms);
 		return;
 	}
@@ -262,8 +266,8 @@ static void on_exec_exit(void *ctx, const struct reap_exit *e)
 /* Exec mode: one publisher child at a time, so events arrive in order. */
 static void pub_kick_exec(void)
 {
-	const char *argv[] = { pub_binary, "--address", pub_grpc, "publish", "--topic", head->topic,
-			       "--namespace", pub_ns, NULL };
+	const char *argv[] = { pub_binary,  "--address",   pub_grpc, "publish", "--topic",
+		               head->topic, "--namespace", pub_ns,   NULL };
 	int fd = memfd_create("event", MFD_CLOEXEC);
 	if (fd < 0 || sys_write_all(fd, head->data, head->len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		sys_close(fd);
@@ -271,13 +275,14 @@ static void pub_kick_exec(void)
 		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
 		return;
 	}
-	struct spawn_opts o = { .argv = argv, .fds = { fd, -1, -1 }, .fd3 = -1,
-				.pdeathsig = SIGKILL };
+	struct spawn_opts o = {
+		.argv = argv, .fds = { fd, -1, -1 }, .fd3 = -1, .pdeathsig = SIGKILL
+	};
 	pid_t pid = spawn(&o);
 	if (pid < 0 || reap_watch(pid, on_exec_exit, NULL) < 0) {
 		sys_close(fd);
 		log_warn("publish %s: cannot run %s: %s", head->topic, pub_binary,
-			 strerror(pid < 0 ? (int)-pid : ENOMEM));
+		         strerror(pid < 0 ? (int)-pid : ENOMEM));
 		busy_retry = 1;
 		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
 		return;
@@ -312,7 +317,7 @@ static void pub_kick(void)
 	}
 	struct pb_w w = pb_w_init(out + TT_HDR_LEN, cap - TT_HDR_LEN);
 	tt_req_encode(&w, EV_SERVICE, EV_METHOD, head->data, head->len,
-		      (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
+	              (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
 	inflight_stream = next_stream;
 	next_stream += 2;
 	struct tt_hdr h = { (uint32_t)w.len, inflight_stream, TT_REQUEST, 0 };
@@ -369,7 +374,7 @@ void pub_event(const char *topic, const char *type_url, const void *event, size_
 }
 
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
-		    void (*done)(void *ctx), void *ctx)
+                    void (*done)(void *ctx), void *ctx)
 {
 	struct ev_envelope env;
 	if (queued >= PUB_QUEUE_MAX) {

@@ -18,12 +18,12 @@ int pub_init(const char *address, const char *ns) __attribute__((warn_unused_res
  * --namespace NS` with the event's Any on stdin, one at a time, in order, retried on failure.
  */
 int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Queues an event: type_url is the bare name ("containerd.events.TaskExit"). */
 void pub_event(const char *topic, const char *type_url, const void *event, size_t n);
 /* The same, and done(ctx) runs once the event was delivered (or dropped). */
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
-		    void (*done)(void *ctx), void *ctx);
+                    void (*done)(void *ctx), void *ctx);
 size_t pub_queued(void);
 /* Total events delivered, dropped (queue full or refused by containerd). */
 void pub_stats(uint64_t *sent, uint64_t *dropped);

@@ -107,7 +107,8 @@ int reap_watch(pid_t pid, reap_fn fn, void *ctx)
 		if (unclaimed[i].pid != pid)
 			continue;
 		struct reap_exit e = unclaimed[i];
-		memmove(unclaimed + i, unclaimed + i + 1, sizeof(unclaimed[0]) * (unclaimed_len - i - 1));
+		memmove(unclaimed + i, unclaimed + i + 1,
+		        sizeof(unclaimed[0]) * (unclaimed_len - i - 1));
 		unclaimed_len--;
 		fn(ctx, &e);
 		return 0;

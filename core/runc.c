@@ -46,11 +46,12 @@ static void job_error(struct runc_job *job)
 				ssize_t j = i;
 				while (j < n && buf[j] != '\n')
 					j++;
-				struct pb_str line = { (const uint8_t *)buf + i, (size_t)(j - i) }, lv, msg;
+				struct pb_str line = { (const uint8_t *)buf + i, (size_t)(j - i) },
+				              lv, msg;
 				char level[16];
 				if (json_get(line, "level", &lv) == 1 &&
-				    json_string(lv, level, sizeof(level)) > 0 && strcmp(level, "error") == 0 &&
-				    json_get(line, "msg", &msg) == 1)
+				    json_string(lv, level, sizeof(level)) > 0 &&
+				    strcmp(level, "error") == 0 && json_get(line, "msg", &msg) == 1)
 					json_string(msg, job->err, sizeof(job->err));
 				i = j + 1;
 			}
@@ -69,7 +70,8 @@ static void job_error(struct runc_job *job)
 	if (nl)
 		memmove(job->err, nl + 1, strlen(nl + 1) + 1);
 	if (!job->err[0])
-		snprintf(job->err, sizeof(job->err), "%s exited with status %d", job->binary, job->status);
+		snprintf(job->err, sizeof(job->err), "%s exited with status %d", job->binary,
+		         job->status);
 }
 
 static void on_exit_cb(void *ctx, const struct reap_exit *e)
@@ -85,7 +87,7 @@ static void on_exit_cb(void *ctx, const struct reap_exit *e)
 }
 
 static int build_argv(const char **argv, const struct runc_cfg *cfg, const char *const *args,
-		      char *root, size_t rootcap, char *logp, size_t logcap)
+                      char *root, size_t rootcap, char *logp, size_t logcap)
 {
 	size_t n = 0;
 	if (sys_fmt(root, rootcap, "%s/%s", cfg->root, cfg->ns) < 0 ||
@@ -110,7 +112,7 @@ static int build_argv(const char **argv, const struct runc_cfg *cfg, const char 
 }
 
 int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const *args,
-	     const int *fds, const void *stdin_data, size_t stdin_len, int flags)
+             const int *fds, const void *stdin_data, size_t stdin_len, int flags)
 {
 	const char *argv[RUNC_MAX_ARGS];
 	char root[512], logp[sizeof(job->log_path)];
@@ -128,8 +130,11 @@ int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const
 	snprintf(job->binary, sizeof(job->binary), "%s", cfg->binary);
 	job->log_off = stat(logp, &st) == 0 ? (long)st.st_size : 0;
 
-	struct spawn_opts o = { .argv = argv, .fds = { -1, -1, -1 }, .fd3 = -1,
-				.pdeathsig = SIGKILL, .unset_env = "NOTIFY_SOCKET" };
+	struct spawn_opts o = { .argv = argv,
+		                .fds = { -1, -1, -1 },
+		                .fd3 = -1,
+		                .pdeathsig = SIGKILL,
+		                .unset_env = "NOTIFY_SOCKET" };
 	if (fds) {
 		memcpy(o.fds, fds, sizeof(o.fds));
 	} else {
@@ -207,9 +212,11 @@ int runc_cfg_save(const struct runc_cfg *cfg)
 {
 	char path[1024], json[1024];
 	int e, n;
-	n = snprintf(json, sizeof(json), "{\"binary_name\":\"%s\",\"root\":\"%s\",\"systemd_cgroup\":%s}",
-		     cfg->binary, cfg->root, cfg->systemd_cgroup ? "true" : "false");
-	if (n < 0 || (size_t)n >= sizeof(json) || strchr(cfg->binary, '"') || strchr(cfg->root, '"'))
+	n = snprintf(json, sizeof(json),
+	             "{\"binary_name\":\"%s\",\"root\":\"%s\",\"systemd_cgroup\":%s}", cfg->binary,
+	             cfg->root, cfg->systemd_cgroup ? "true" : "false");
+	if (n < 0 || (size_t)n >= sizeof(json) || strchr(cfg->binary, '"') ||
+	    strchr(cfg->root, '"'))
 		return -EINVAL;
 	if ((e = sys_fmt(path, sizeof(path), "%s/options.json", cfg->bundle)) < 0 ||
 	    (e = sys_write_file_atomic(path, json, (size_t)n, 0600)) < 0)
@@ -236,11 +243,12 @@ int runc_cfg_load(struct runc_cfg *cfg, const char *bundle, const char *ns)
 	if ((n = sys_read_file(path, json, sizeof(json))) < 0)
 		return (int)n;
 	doc = pb_str_of(json, (size_t)n);
-	if (json_get(doc, "binary_name", &v) == 1 && json_string(v, cfg->binary, sizeof(cfg->binary)) <= 0)
+	if (json_get(doc, "binary_name", &v) == 1 &&
+	    json_string(v, cfg->binary, sizeof(cfg->binary)) <= 0)
 		strcpy(cfg->binary, "runc");
 	if (json_get(doc, "root", &v) == 1 && json_string(v, cfg->root, sizeof(cfg->root)) <= 0)
 		strcpy(cfg->root, RUNC_DEFAULT_ROOT);
-	cfg->systemd_cgroup = json_get(doc, "systemd_cgroup", &v) == 1 && v.n == 4 &&
-			      memcmp(v.p, "true", 4) == 0;
+	cfg->systemd_cgroup =
+	    json_get(doc, "systemd_cgroup", &v) == 1 && v.n == 4 && memcmp(v.p, "true", 4) == 0;
 	return 0;
 }

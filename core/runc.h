@@ -27,9 +27,9 @@ struct runc_job {
 	runc_done_fn done;
 	void *ctx;
 	pid_t pid;
-	int status;      /* runc's exit status, valid in done */
-	int out_fd;      /* with RUNC_CAPTURE: a memfd holding runc's stdout, rewound; else -1 */
-	char err[1024];  /* when status != 0: the runtime's last error message */
+	int status;     /* runc's exit status, valid in done */
+	int out_fd;     /* with RUNC_CAPTURE: a memfd holding runc's stdout, rewound; else -1 */
+	char err[1024]; /* when status != 0: the runtime's last error message */
 	/* private */
 	int err_fd;
 	long log_off;
@@ -46,18 +46,18 @@ enum { RUNC_CAPTURE = 1 };
  * Returns 0 (done will be called exactly once) or -errno (done is never called).
  */
 int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const *args,
-	     const int *fds, const void *stdin_data, size_t stdin_len, int flags)
-	__attribute__((warn_unused_result));
+             const int *fds, const void *stdin_data, size_t stdin_len, int flags)
+    __attribute__((warn_unused_result));
 /* Releases the job's fds; call from or after done. */
 void runc_job_release(struct runc_job *job);
 /* Runs synchronously (for applets before or without the loop): returns the exit status or
  * -errno, with job->err filled on failure. */
 int runc_run_sync(struct runc_job *job, const struct runc_cfg *cfg, const char *const *args)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Saves and loads cfg as <bundle>/options.json and <bundle>/runtime. */
 int runc_cfg_save(const struct runc_cfg *cfg) __attribute__((warn_unused_result));
 int runc_cfg_load(struct runc_cfg *cfg, const char *bundle, const char *ns)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

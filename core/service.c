@@ -76,7 +76,7 @@ struct proc {
 
 struct container {
 	struct container *next;
-	int refs;    /* the list's, plus one per op in flight and per pid watched */
+	int refs; /* the list's, plus one per op in flight and per pid watched */
 	int listed;
 	int deleting;
 	int init_exit_held; /* init exited; its exit waits for the execs' exits */
@@ -237,7 +237,7 @@ static void container_unlist(struct container *c)
 /* The v1 shim publishes only exits: containerd publishes the other events itself (6.1).
  * done(ctx), if given, runs once the event is delivered or dropped. */
 static void emit_then(const char *topic, const char *type, const void *buf, size_t n,
-		      void (*done)(void *ctx), void *ctx)
+                      void (*done)(void *ctx), void *ctx)
 {
 	if (svc.v1 && strcmp(topic, "/tasks/exit") != 0) {
 		if (done)
@@ -277,9 +277,10 @@ static void publish_exit(struct proc *p, void (*done)(void *ctx), void *ctx)
 	uint8_t buf[2 * ID_MAX + 64];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	struct ev_task_exit ev = { .container_id = cs(p->c->id),
-				   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
-				   .pid = (uint32_t)p->pid, .exit_status = (uint32_t)p->exit_status,
-				   .exited_at = p->exited_at };
+		                   .id = cs(p->exec_id[0] ? p->exec_id : p->c->id),
+		                   .pid = (uint32_t)p->pid,
+		                   .exit_status = (uint32_t)p->exit_status,
+		                   .exited_at = p->exited_at };
 	ev_task_exit_encode(&w, &ev);
 	if (!w.err)
 		emit_then("/tasks/exit", "containerd.events.TaskExit", buf, w.len, done, ctx);
@@ -392,7 +393,8 @@ static int spec_private_pidns(const char *bundle)
 
 	if (!spec || sys_fmt(path, sizeof(path), "%s/config.json", bundle) < 0 ||
 	    (n = sys_read_file(path, spec, cap)) <= 0 ||
-	    json_get_path(pb_str_of(spec, (size_t)n), &ns, "linux", "namespaces", NULL) != 1) {
+	    json_get_path(pb_str_of(spec, (size_t)n), &ns, "linux", "namespaces",
+	                  (const char *)NULL) != 1) {
 		free(spec);
 		return 1; /* unknown: assume the usual private namespace */
 	}
@@ -402,7 +404,8 @@ static int spec_private_pidns(const char *bundle)
 		if (json_get(el, "type", &v) != 1 || json_string(v, type, sizeof(type)) < 0 ||
 		    strcmp(type, "pid") != 0)
 			continue;
-		private = json_get(el, "path", &v) != 1 || json_string(v, nspath, sizeof(nspath)) == 0;
+		private =
+		    json_get(el, "path", &v) != 1 || json_string(v, nspath, sizeof(nspath)) == 0;
 	}
 	free(spec);
 	return private;
@@ -442,7 +445,7 @@ static void on_proc_exit(void *ctx, const struct reap_exit *e)
 	p->exited_at.seconds = e->at_s;
 	p->exited_at.nanos = e->at_ns;
 	log_debug("container %s process %s (%d) exited with %d", c->id,
-		  p->exec_id[0] ? p->exec_id : "init", (int)e->pid, e->status);
+	          p->exec_id[0] ? p->exec_id : "init", (int)e->pid, e->status);
 	pio_process_exited(&p->io);
 	if (p->starting) {
 		p->exit_deferred = 1;
@@ -483,7 +486,7 @@ static void op_job_done(struct runc_job *job)
 }
 
 static struct op *op_new(struct call call, struct container *c, struct proc *p,
-			 void (*finish)(struct op *))
+                         void (*finish)(struct op *))
 {
 	struct op *op = calloc(1, sizeof(*op));
 	if (!op) {
@@ -508,13 +511,13 @@ static void op_fail(struct op *op, int code, const char *msg)
 
 /* Runs the runtime for op; on failure answers the call and frees op. */
 static int op_run(struct op *op, const char *const *args, const int *fds, const void *in,
-		  size_t inlen, int flags)
+                  size_t inlen, int flags)
 {
 	int e = runc_run(&op->job, &op->c->cfg, args, fds, in, inlen, flags);
 	if (e < 0) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "cannot run the OCI runtime %s: %s", op->c->cfg.binary,
-			 strerror(-e));
+		         strerror(-e));
 		op_fail(op, TT_UNKNOWN, msg);
 	}
 	return e;
@@ -522,11 +525,11 @@ static int op_run(struct op *op, const char *const *args, const int *fds, const 
 
 /* --- handlers ---------------------------------------------------------------------------- */
 
-#define DECODE(type, fn, name)                                                                    \
-	type req;                                                                                 \
-	if (fn(payload.p, payload.n, &req) < 0) {                                                 \
-		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: " name);       \
-		return;                                                                           \
+#define DECODE(type, fn, name)                                                                     \
+	type req;                                                                                  \
+	if (fn(payload.p, payload.n, &req) < 0) {                                                  \
+		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: " name);        \
+		return;                                                                            \
 	}
 
 static void reply_empty(struct call call)
@@ -546,7 +549,7 @@ static void reply_pid(struct call call, pid_t pid)
 static const char *state_word(enum proc_state s)
 {
 	static const char *const words[] = { "creating", "created", "running",
-					     "pausing",	 "paused",  "stopped" };
+		                             "pausing",  "paused",  "stopped" };
 	return words[s];
 }
 
@@ -556,7 +559,7 @@ static struct container *lookup(struct call call, struct pb_str id)
 	struct container *c = find(id);
 	if (!c || c->init.state == P_CREATING) {
 		call_error(call, TT_NOT_FOUND, "container %.*s: container not created: not found",
-			   (int)id.n, (const char *)id.p);
+		           (int)id.n, (const char *)id.p);
 		return NULL;
 	}
 	return c;
@@ -572,8 +575,8 @@ static struct proc *lookup_proc(struct call call, struct pb_str id, struct pb_st
 		return &c->init;
 	struct proc *p = find_exec(c, exec_id);
 	if (!p)
-		call_error(call, TT_NOT_FOUND, "process %.*s does not exist: not found", (int)exec_id.n,
-			   (const char *)exec_id.p);
+		call_error(call, TT_NOT_FOUND, "process %.*s does not exist: not found",
+		           (int)exec_id.n, (const char *)exec_id.p);
 	return p;
 }
 
@@ -610,8 +613,8 @@ static int read_pid_file(const char *path, pid_t *pid)
 {
 	char buf[32];
 	long long v;
-	if (sys_read_file(path, buf, sizeof(buf)) <= 0 || json_int(pb_str_of(buf, strlen(buf)), &v) < 0 ||
-	    v <= 0 || v > 0x7fffffff)
+	if (sys_read_file(path, buf, sizeof(buf)) <= 0 ||
+	    json_int(pb_str_of(buf, strlen(buf)), &v) < 0 || v <= 0 || v > 0x7fffffff)
 		return -1;
 	*pid = (pid_t)v;
 	return 0;
@@ -678,9 +681,12 @@ static void create_finish(struct op *op)
 	uint8_t *ebuf = malloc(ecap);
 	if (ebuf && tk_create_req_decode(op->req, op->req_len, &req) == 0) {
 		struct pb_w w = pb_w_init(ebuf, ecap);
-		struct ev_task_create ev = { .container_id = req.id, .bundle = req.bundle,
-					     .rootfs_src = req.raw, .rootfs_src_num = 3,
-					     .checkpoint = req.checkpoint, .pid = (uint32_t)p->pid };
+		struct ev_task_create ev = { .container_id = req.id,
+			                     .bundle = req.bundle,
+			                     .rootfs_src = req.raw,
+			                     .rootfs_src_num = 3,
+			                     .checkpoint = req.checkpoint,
+			                     .pid = (uint32_t)p->pid };
 		ev.io.stdin_path = req.stdin_path;
 		ev.io.stdout_path = req.stdout_path;
 		ev.io.stderr_path = req.stderr_path;
@@ -741,7 +747,7 @@ static void create_on_ready(struct pio *io, int ok)
 }
 
 static void parse_runc_options(const struct tk_create_req *req, struct container *c, int *uid,
-			       int *gid)
+                               int *gid)
 {
 	struct opt_runc o;
 	if (!req->has_options || req->options.value.n == 0)
@@ -787,12 +793,12 @@ static void h_create(struct call call, struct pb_str payload)
 	}
 	if (find(req.id)) {
 		call_error(call, TT_ALREADY_EXISTS, "container %.*s: already exists", (int)req.id.n,
-			   (const char *)req.id.p);
+		           (const char *)req.id.p);
 		return;
 	}
 	if (req.checkpoint.n) {
 		call_error(call, TT_UNIMPLEMENTED,
-			   "restore from a checkpoint: not supported by shimbox (CRIU restore)");
+		           "restore from a checkpoint: not supported by shimbox (CRIU restore)");
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -863,8 +869,14 @@ static void h_create(struct call call, struct pb_str payload)
 	memcpy(op->req, payload.p, payload.n);
 	op->req_len = payload.n;
 
-	struct pio_cfg pc = { c->init.stdin_path, c->init.stdout_path, c->init.stderr_path,
-			      req.terminal, uid, gid, c->id, svc.ns };
+	struct pio_cfg pc = { c->init.stdin_path,
+		              c->init.stdout_path,
+		              c->init.stderr_path,
+		              req.terminal,
+		              uid,
+		              gid,
+		              c->id,
+		              svc.ns };
 	c->init.io.ctx = op;
 	c->init.io.on_ready = create_on_ready;
 	e = pio_open(&c->init.io, &pc, err, sizeof(err));
@@ -889,8 +901,8 @@ static void start_finish(struct op *op)
 
 	p->starting = 0;
 	if (op->job.status != 0) {
-		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", is_init ? "start" : "exec",
-			   op->job.err);
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s",
+		           is_init ? "start" : "exec", op->job.err);
 		if (!is_init && !p->exit_deferred) {
 			/* A failed exec is finished: its stdio is closed and its waiters return. */
 			pio_destroy(&p->io);
@@ -915,14 +927,16 @@ static void start_finish(struct op *op)
 				p->state = P_RUNNING;
 		} else {
 			p->state = P_RUNNING;
-			/* The exit may already be buffered: it is deferred until after ExecStarted. */
+			/* The exit may already be buffered: it is deferred until after ExecStarted.
+			 */
 			p->starting = 1;
 			if (proc_watch(p) < 0)
 				log_error("exec %s: cannot watch pid %d", p->exec_id, (int)p->pid);
 			p->starting = 0;
 			if (proc_io_start(p, err, sizeof(err)) < 0)
 				log_warn("exec %s: %s", p->exec_id, err);
-			publish_exec_event("/tasks/exec-started", "containerd.events.TaskExecStarted", p);
+			publish_exec_event("/tasks/exec-started",
+			                   "containerd.events.TaskExecStarted", p);
 		}
 		reply_pid(op->call, p->pid);
 	}
@@ -984,21 +998,23 @@ static void start_exec(struct call call, struct container *c, struct proc *p)
 
 	if (c->init.state != P_RUNNING || c->init.exited) {
 		call_error(call, TT_FAILED_PRECONDITION, "container %s init process is not running",
-			   c->id);
+		           c->id);
 		return;
 	}
 	struct op *op = op_new(call, c, p, start_finish);
 	if (!op)
 		return;
 	/* op->path, the process spec, is removed when the op ends. */
-	if (sys_fmt(op->path, sizeof(op->path), "%s/.exec-%s.json", c->cfg.bundle, p->exec_id) < 0 ||
+	if (sys_fmt(op->path, sizeof(op->path), "%s/.exec-%s.json", c->cfg.bundle, p->exec_id) <
+	        0 ||
 	    sys_fmt(op->pidfile, sizeof(op->pidfile), "%s/%s.pid", c->cfg.bundle, p->exec_id) < 0) {
 		op->path[0] = 0;
 		op_fail(op, TT_INVALID_ARGUMENT, "exec: path too long");
 		return;
 	}
 	if ((e = sys_write_file_atomic(op->path, p->spec, p->spec_len, 0600)) < 0) {
-		snprintf(err, sizeof(err), "exec %s: write process spec: %s", p->exec_id, strerror(-e));
+		snprintf(err, sizeof(err), "exec %s: write process spec: %s", p->exec_id,
+		         strerror(-e));
 		op_fail(op, TT_UNKNOWN, err);
 		return;
 	}
@@ -1009,7 +1025,7 @@ static void start_exec(struct call call, struct container *c, struct proc *p)
 	}
 	/* A logging binary of an exec sees the exec's id, as with the reference. */
 	struct pio_cfg pc = { p->stdin_path, p->stdout_path, p->stderr_path, p->terminal, -1, -1,
-			      p->exec_id, svc.ns };
+		              p->exec_id,    svc.ns };
 	p->io.ctx = op;
 	p->io.on_ready = exec_on_ready;
 	p->starting = 1;
@@ -1035,7 +1051,7 @@ static void h_start(struct call call, struct pb_str payload)
 	struct container *c = p->c;
 	if (p->state != P_CREATED || p->starting || c->deleting || p->exited) {
 		call_error(call, TT_FAILED_PRECONDITION, "cannot start a %s process",
-			   p->starting ? "starting" : state_word(visible_state(p)));
+		           p->starting ? "starting" : state_word(visible_state(p)));
 		return;
 	}
 	if (p != &c->init) {
@@ -1065,7 +1081,7 @@ static void h_state(struct call call, struct pb_str payload)
 	r.bundle = cs(p->c->cfg.bundle);
 	r.pid = (uint32_t)p->pid;
 	static const int32_t status[] = { TK_STATUS_UNKNOWN, TK_STATUS_CREATED, TK_STATUS_RUNNING,
-					  TK_STATUS_PAUSING, TK_STATUS_PAUSED,	TK_STATUS_STOPPED };
+		                          TK_STATUS_PAUSING, TK_STATUS_PAUSED,  TK_STATUS_STOPPED };
 	r.status = status[visible_state(p)];
 	r.stdin_path = cs(p->stdin_path);
 	r.stdout_path = cs(p->stdout_path);
@@ -1111,7 +1127,7 @@ static void kill_finish(struct op *op)
 	if (op->job.status == 0) {
 		reply_empty(op->call);
 	} else if (strstr(e, "container not running") || strstr(e, "no such process") ||
-		   strstr(e, "process already finished")) {
+	           strstr(e, "process already finished")) {
 		call_error(op->call, TT_NOT_FOUND, "process already finished: not found");
 	} else if (strstr(e, "does not exist")) {
 		call_error(op->call, TT_NOT_FOUND, "no such container: not found");
@@ -1139,7 +1155,7 @@ static void h_kill(struct call call, struct pb_str payload)
 			call_error(call, TT_NOT_FOUND, "process already finished: not found");
 		else if (kill(p->pid, (int)req.signal) < 0)
 			call_error(call, errno == ESRCH ? TT_NOT_FOUND : TT_UNKNOWN, "kill %d: %s",
-				   (int)p->pid, strerror(errno));
+			           (int)p->pid, strerror(errno));
 		else
 			reply_empty(call);
 		return;
@@ -1153,7 +1169,7 @@ static void h_kill(struct call call, struct pb_str payload)
 		return;
 	snprintf(sig, sizeof(sig), "%u", req.signal);
 	const char *args[] = { "kill", req.all ? "--all" : c->id, req.all ? c->id : sig,
-			       req.all ? sig : NULL, NULL };
+		               req.all ? sig : NULL, NULL };
 	(void)op_run(op, args, NULL, NULL, 0, 0);
 }
 
@@ -1187,9 +1203,11 @@ static void delete_done(struct op *op)
 			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
 		c->rootfs_mounted = 0;
 	}
-	struct ev_task_delete ev = { .container_id = cs(c->id), .pid = (uint32_t)p->pid,
-				     .exit_status = (uint32_t)p->exit_status,
-				     .exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset() };
+	struct ev_task_delete ev = { .container_id = cs(c->id),
+		                     .pid = (uint32_t)p->pid,
+		                     .exit_status = (uint32_t)p->exit_status,
+		                     .exited_at =
+		                         p->state == P_STOPPED ? p->exited_at : ts_unset() };
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	ev_task_delete_encode(&w, &ev);
 	if (!w.err)
@@ -1226,7 +1244,7 @@ static void on_drain_timeout(struct loop_timer *t)
 {
 	struct op *op = (struct op *)((char *)t - offsetof(struct op, timer));
 	log_warn("container %s: output of %s still flowing after %d ms; deleting anyway", op->c->id,
-		 op->p->exec_id[0] ? op->p->exec_id : "init", IO_DRAIN_MS);
+	         op->p->exec_id[0] ? op->p->exec_id : "init", IO_DRAIN_MS);
 	drained_continue(op);
 }
 
@@ -1324,13 +1342,14 @@ static void h_exec(struct call call, struct pb_str payload)
 	struct container *c = lookup(call, req.id);
 	if (!c)
 		return;
-	if (req.exec_id.n == 0 || req.exec_id.n >= ID_MAX || memchr(req.exec_id.p, '/', req.exec_id.n)) {
+	if (req.exec_id.n == 0 || req.exec_id.n >= ID_MAX ||
+	    memchr(req.exec_id.p, '/', req.exec_id.n)) {
 		call_error(call, TT_INVALID_ARGUMENT, "exec: invalid exec id");
 		return;
 	}
 	if (find_exec(c, req.exec_id)) {
 		call_error(call, TT_ALREADY_EXISTS, "id %.*s: already exists", (int)req.exec_id.n,
-			   (const char *)req.exec_id.p);
+		           (const char *)req.exec_id.p);
 		return;
 	}
 	if (c->init.state == P_PAUSED || c->init.state == P_PAUSING) {
@@ -1339,7 +1358,7 @@ static void h_exec(struct call call, struct pb_str payload)
 	}
 	if (c->init.state != P_RUNNING || c->init.exited || c->deleting) {
 		call_error(call, TT_FAILED_PRECONDITION, "cannot exec in a %s state",
-			   state_word(c->init.state));
+		           state_word(c->init.state));
 		return;
 	}
 	/* The spec is a JSON object: force "terminal" by appending it (the last key wins). */
@@ -1348,7 +1367,8 @@ static void h_exec(struct call call, struct pb_str payload)
 	while (end > 0 && spec.p[end - 1] != '}')
 		end--;
 	if (!req.has_spec || end == 0 || json_skip(spec) < 0) {
-		call_error(call, TT_INVALID_ARGUMENT, "exec: the process spec is not a JSON object");
+		call_error(call, TT_INVALID_ARGUMENT,
+		           "exec: the process spec is not a JSON object");
 		return;
 	}
 	struct proc *p = calloc(1, sizeof(*p));
@@ -1378,7 +1398,7 @@ static void h_exec(struct call call, struct pb_str payload)
 			break;
 		}
 	k += (size_t)sprintf(js + k, "%s\"terminal\":%s}", has_members ? "," : "",
-			     req.terminal ? "true" : "false");
+	                     req.terminal ? "true" : "false");
 	p->spec = js;
 	p->spec_len = k;
 	p->next = c->execs;
@@ -1396,8 +1416,8 @@ static void pause_finish(struct op *op)
 	if (op->job.status != 0) {
 		if (p->state == P_PAUSING || p->state == P_PAUSED)
 			p->state = pausing ? P_RUNNING : P_PAUSED;
-		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", pausing ? "pause" : "resume",
-			   op->job.err);
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s",
+		           pausing ? "pause" : "resume", op->job.err);
 		return;
 	}
 	if (p->state != P_STOPPED)
@@ -1417,12 +1437,15 @@ static void pause_resume(struct call call, struct pb_str payload, int pause)
 		return;
 	struct proc *p = &c->init;
 	if (pause && p->state != P_RUNNING) {
-		call_error(call, TT_FAILED_PRECONDITION, p->state == P_PAUSED ? "cannot pause a paused container"
-						: "cannot pause task in %s state", state_word(p->state));
+		call_error(call, TT_FAILED_PRECONDITION,
+		           p->state == P_PAUSED ? "cannot pause a paused container"
+		                                : "cannot pause task in %s state",
+		           state_word(p->state));
 		return;
 	}
 	if (!pause && p->state != P_PAUSED) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot resume a %s process", state_word(p->state));
+		call_error(call, TT_FAILED_PRECONDITION, "cannot resume a %s process",
+		           state_word(p->state));
 		return;
 	}
 	struct op *op = op_new(call, c, p, pause_finish);
@@ -1452,7 +1475,8 @@ static void h_resume(struct call call, struct pb_str payload)
 static void simple_finish(struct op *op)
 {
 	if (op->job.status != 0)
-		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", op->what, op->job.err);
+		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s", op->what,
+		           op->job.err);
 	else
 		reply_empty(op->call);
 }
@@ -1560,8 +1584,8 @@ static void h_stats(struct call call, struct pb_str payload)
 	const char *type_url = NULL;
 	int e = m && out ? cg_stats(c->cg, m, cap, &len, &type_url) : -ENOMEM;
 	if (e < 0) {
-		call_error(call, e == -ENOENT ? TT_NOT_FOUND : TT_UNKNOWN, "stats: %s%s", strerror(-e),
-			   e == -ENOENT ? ": not found" : "");
+		call_error(call, e == -ENOENT ? TT_NOT_FOUND : TT_UNKNOWN, "stats: %s%s",
+		           strerror(-e), e == -ENOENT ? ": not found" : "");
 	} else {
 		struct pb_w w = pb_w_init(out, cap + 128);
 		struct tk_stats_resp r = { 1, { cs(type_url), pb_str_of((const char *)m, len) } };
@@ -1587,7 +1611,7 @@ static void h_checkpoint(struct call call, struct pb_str payload)
 		return;
 	if (c->init.state != P_RUNNING && c->init.state != P_PAUSED) {
 		call_error(call, TT_FAILED_PRECONDITION, "cannot checkpoint a %s container",
-			   state_word(c->init.state));
+		           state_word(c->init.state));
 		return;
 	}
 	memset(&o, 0, sizeof(o));
@@ -1602,7 +1626,7 @@ static void h_checkpoint(struct call call, struct pb_str payload)
 		return;
 	}
 	if (o.work_path.n ? str_copy(work, sizeof(work), o.work_path) < 0
-			  : sys_fmt(work, sizeof(work), "%s/work/criu-work", c->cfg.bundle) < 0) {
+	                  : sys_fmt(work, sizeof(work), "%s/work/criu-work", c->cfg.bundle) < 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: work path too long");
 		return;
 	}
@@ -1666,7 +1690,7 @@ static void h_connect(struct call call, struct pb_str payload)
 	uint8_t buf[64];
 	struct container *c = find(req.id);
 	struct tk_connect_resp r = { .shim_pid = (uint32_t)getpid(),
-				     .task_pid = c ? (uint32_t)c->init.pid : 0 };
+		                     .task_pid = c ? (uint32_t)c->init.pid : 0 };
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	tk_connect_resp_encode(&w, &r);
 	call_reply(call, buf, w.len);
@@ -1741,7 +1765,8 @@ static void sb_time(struct sbuf *b, const struct proc *p)
 		struct tm tm;
 		gmtime_r(&s, &tm);
 		snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)p->exited_at.nanos);
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		         (int)p->exited_at.nanos);
 	}
 	sb_str(b, t);
 }
@@ -1774,7 +1799,7 @@ static void dump_proc(struct sbuf *b, const struct proc *p)
 	sb_printf(b, ",\"exec_id\":");
 	sb_str(b, p->exec_id);
 	sb_printf(b, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":%d,\"exited_at\":", (int)p->pid,
-		  state_word(visible_state(p)), p->exit_status);
+	          state_word(visible_state(p)), p->exit_status);
 	sb_time(b, p);
 	sb_printf(b, ",\"stdin\":");
 	sb_str(b, p->stdin_path);
@@ -1795,13 +1820,15 @@ static char *dump_json(size_t *len)
 	sb_str(&b, svc.version ? svc.version : "");
 	sb_printf(&b, ",\"namespace\":");
 	sb_str(&b, svc.ns);
-	sb_printf(&b, ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
-		      "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
-		      "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
-		  (unsigned long long)(sys_mono_ms() - started_ms),
-		  status_kb("/proc/self/status", "VmRSS:"), status_kb("/proc/self/smaps_rollup", "Pss:"),
-		  status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(), pub_queued(),
-		  (unsigned long long)sent, (unsigned long long)dropped);
+	sb_printf(&b,
+	          ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
+	          "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
+	          "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
+	          (unsigned long long)(sys_mono_ms() - started_ms),
+	          status_kb("/proc/self/status", "VmRSS:"),
+	          status_kb("/proc/self/smaps_rollup", "Pss:"),
+	          status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(),
+	          pub_queued(), (unsigned long long)sent, (unsigned long long)dropped);
 	for (struct container *c = containers; c; c = c->next) {
 		sb_printf(&b, "%s{\"id\":", c == containers ? "" : ",");
 		sb_str(&b, c->id);
@@ -1862,12 +1889,23 @@ struct method {
 };
 
 static const struct method task_methods[] = {
-	{ "Create", h_create },	    { "Start", h_start },   { "State", h_state },
-	{ "Wait", h_wait },	    { "Kill", h_kill },	    { "Delete", h_delete },
-	{ "Exec", h_exec },	    { "Pause", h_pause },   { "Resume", h_resume },
-	{ "Update", h_update },	    { "Pids", h_pids },	    { "Stats", h_stats },
-	{ "Checkpoint", h_checkpoint }, { "ResizePty", h_resize }, { "CloseIO", h_closeio },
-	{ "Connect", h_connect },   { "Shutdown", h_shutdown },
+	{ "Create", h_create },
+	{ "Start", h_start },
+	{ "State", h_state },
+	{ "Wait", h_wait },
+	{ "Kill", h_kill },
+	{ "Delete", h_delete },
+	{ "Exec", h_exec },
+	{ "Pause", h_pause },
+	{ "Resume", h_resume },
+	{ "Update", h_update },
+	{ "Pids", h_pids },
+	{ "Stats", h_stats },
+	{ "Checkpoint", h_checkpoint },
+	{ "ResizePty", h_resize },
+	{ "CloseIO", h_closeio },
+	{ "Connect", h_connect },
+	{ "Shutdown", h_shutdown },
 };
 
 static const struct method shimbox_methods[] = {
@@ -1886,7 +1924,7 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 		n = ARRAY_LEN(shimbox_methods);
 	} else {
 		call_error(call, TT_UNIMPLEMENTED, "service %.*s", (int)req->service.n,
-			   (const char *)req->service.p);
+		           (const char *)req->service.p);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1897,7 +1935,7 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 		}
 	}
 	call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
-		   (const char *)req->method.p);
+	           (const char *)req->method.p);
 }
 
 void svc_call_task(struct call call, const char *method, const void *payload, size_t n)
@@ -1931,7 +1969,8 @@ const char *svc_container_id(void)
 
 static void on_shutdown_tick(struct loop_timer *t)
 {
-	if ((pub_queued() == 0 && conn_pending_bytes() == 0) || sys_mono_ms() >= shutdown_deadline) {
+	if ((pub_queued() == 0 && conn_pending_bytes() == 0) ||
+	    sys_mono_ms() >= shutdown_deadline) {
 		if (pub_queued())
 			log_warn("exiting with %zu events undelivered", pub_queued());
 		loop_stop();

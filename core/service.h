@@ -34,5 +34,4 @@ const char *svc_container_id(void);
 /* Writes the Dump document (what shim-dump shows) to the log. */
 void svc_dump_to_log(void);
 
-
 #endif

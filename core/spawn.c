@@ -27,8 +27,10 @@ static void child(const struct spawn_opts *o, int errpipe)
 		setsid();
 	/* Move every source above 10 first so that the dup2s below cannot clobber each other. */
 	for (int i = 0; i < 6; i++) {
-		int src = i < 3 ? o->fds[i] : i == 3 ? o->fd3 : i == 4 ? (o->fd4 > 0 ? o->fd4 : -1)
-								     : (o->fd5 > 0 ? o->fd5 : -1);
+		int src = i < 3    ? o->fds[i]
+		          : i == 3 ? o->fd3
+		          : i == 4 ? (o->fd4 > 0 ? o->fd4 : -1)
+		                   : (o->fd5 > 0 ? o->fd5 : -1);
 		if (src < 0 && i < 3) {
 			if (devnull < 0)
 				devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -44,7 +46,8 @@ static void child(const struct spawn_opts *o, int errpipe)
 	if (o->unset_env)
 		unsetenv(o->unset_env);
 	if (o->envp)
-		execve(o->path ? o->path : o->argv[0], (char *const *)o->argv, (char *const *)o->envp);
+		execve(o->path ? o->path : o->argv[0], (char *const *)o->argv,
+		       (char *const *)o->envp);
 	else
 		execvp(o->path ? o->path : o->argv[0], (char *const *)o->argv);
 fail:

@@ -6,15 +6,15 @@
 #include <sys/types.h>
 
 struct spawn_opts {
-	const char *path;         /* executable; NULL: argv[0], looked up in PATH if it has no '/' */
+	const char *path; /* executable; NULL: argv[0], looked up in PATH if it has no '/' */
 	const char *const *argv;
-	int fds[3];               /* child's 0, 1, 2; -1 means /dev/null */
-	int fd3;                  /* passed as fd 3 if >= 0 */
-	int fd4, fd5;             /* passed as fds 4 and 5 if > 0 (0 = none: zeroed opts pass none) */
-	const char *const *envp;  /* the whole environment, or NULL to inherit */
-	int new_session;          /* setsid() in the child */
-	int pdeathsig;            /* 0: none */
-	const char *unset_env;    /* one variable removed from the environment, or NULL */
+	int fds[3];   /* child's 0, 1, 2; -1 means /dev/null */
+	int fd3;      /* passed as fd 3 if >= 0 */
+	int fd4, fd5; /* passed as fds 4 and 5 if > 0 (0 = none: zeroed opts pass none) */
+	const char *const *envp; /* the whole environment, or NULL to inherit */
+	int new_session;         /* setsid() in the child */
+	int pdeathsig;           /* 0: none */
+	const char *unset_env;   /* one variable removed from the environment, or NULL */
 };
 
 /*

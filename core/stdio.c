@@ -89,7 +89,7 @@ static void splice_pump(struct pio_copier *c)
 {
 	for (int round = 0; round < COPY_ROUNDS; round++) {
 		ssize_t n = splice(c->src.fd, NULL, c->dst.fd, NULL, SPLICE_CHUNK,
-				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		                   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
 		if (n > 0)
 			continue;
 		if (n == 0) { /* every writer of src is gone and it is empty */
@@ -121,8 +121,9 @@ static void buf_pump(struct pio_copier *c)
 			if (n == -EAGAIN)
 				return;
 			if (n == -EIO && c->is_output && !c->io->tty_final) {
-				/* No slave open right now: wait for the next wakeup (edge-triggered,
-				 * since the hangup would otherwise be reported without end). */
+				/* No slave open right now: wait for the next wakeup
+				 * (edge-triggered, since the hangup would otherwise be reported
+				 * without end). */
 				if (loop_set(&c->src, EPOLLIN | EPOLLET) < 0)
 					copier_stop(c);
 				return;
@@ -181,7 +182,7 @@ static void on_dst(struct loop_watch *w, uint32_t events)
 /* Output target: a FIFO gets a held read end (opened first, so the write open cannot block);
  * anything else is a file opened for appending. */
 static int open_output(const char *path, int *dst, int *hold, int *pollable, char *err,
-		       size_t errcap)
+                       size_t errcap)
 {
 	struct stat st;
 	int e;
@@ -241,7 +242,8 @@ static void on_logger_exit(void *ctx, const struct reap_exit *e)
 
 static void on_logger_kill(struct loop_timer *t)
 {
-	struct pio_logger *lg = (struct pio_logger *)((char *)t - offsetof(struct pio_logger, kill_timer));
+	struct pio_logger *lg =
+	    (struct pio_logger *)((char *)t - offsetof(struct pio_logger, kill_timer));
 	kill(lg->pid, SIGKILL);
 }
 
@@ -267,7 +269,7 @@ static void on_ready_fd(struct loop_watch *w, uint32_t events)
 
 /* binary:///path?k=v&k2=v2: args are each key followed by its value. */
 static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, int out_r,
-			int err_r, char *err, size_t errcap)
+                        int err_r, char *err, size_t errcap)
 {
 	char buf[2048], env_id[256], env_ns[256];
 	const char *argv[34];
@@ -280,7 +282,8 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	if (q)
 		*q++ = 0;
 	argv[n++] = buf;
-	for (char *kv = q ? strtok(q, "&") : NULL; kv && n + 2 < ARRAY_LEN(argv); kv = strtok(NULL, "&")) {
+	for (char *kv = q ? strtok(q, "&") : NULL; kv && n + 2 < ARRAY_LEN(argv);
+	     kv = strtok(NULL, "&")) {
 		char *eq = strchr(kv, '=');
 		if (eq)
 			*eq++ = 0;
@@ -293,8 +296,13 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	snprintf(env_ns, sizeof(env_ns), "CONTAINER_NAMESPACE=%s", cfg->ns ? cfg->ns : "");
 	if ((e = make_pipe(ready, err, errcap)) < 0)
 		return e;
-	struct spawn_opts o = { .path = buf, .argv = argv, .fds = { -1, -1, -1 }, .fd3 = out_r,
-				.fd4 = err_r, .fd5 = ready[1], .envp = envp };
+	struct spawn_opts o = { .path = buf,
+		                .argv = argv,
+		                .fds = { -1, -1, -1 },
+		                .fd3 = out_r,
+		                .fd4 = err_r,
+		                .fd5 = ready[1],
+		                .envp = envp };
 	pid_t pid = spawn(&o);
 	sys_close(ready[1]);
 	if (pid < 0) {
@@ -387,7 +395,7 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 		ret = e;
 	} else if (cfg->terminal) {
 		if (*out && (e = open_output(out, &io->console_out, &io->console_hold,
-					     &io->console_out_pollable, err, errcap)) < 0)
+		                             &io->console_out_pollable, err, errcap)) < 0)
 			goto fail;
 	} else {
 		const char *paths[2] = { out, errp };
@@ -400,7 +408,7 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 				/* One file for both streams: share the appending writer. */
 				cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3);
 			} else if ((e = open_output(paths[i], &cs[i]->dst.fd, &cs[i]->hold_fd,
-						    &cs[i]->dst_pollable, err, errcap)) < 0) {
+			                            &cs[i]->dst_pollable, err, errcap)) < 0) {
 				goto fail;
 			}
 			if ((e = make_pipe(p, err, errcap)) < 0)
@@ -411,9 +419,11 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 	}
 	for (int i = 0; i < 3; i++) {
 		if (io->child_fds[i] >= 0 && cfg->uid >= 0 &&
-		    fchown(io->child_fds[i], (uid_t)cfg->uid, cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
+		    fchown(io->child_fds[i], (uid_t)cfg->uid,
+		           cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
 			e = -errno;
-			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid, strerror(errno));
+			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid,
+			         strerror(errno));
 			goto fail;
 		}
 	}

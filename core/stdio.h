@@ -21,7 +21,7 @@ struct pio;
 struct pio_copier {
 	struct loop_watch src; /* first: the src watch callback finds the copier */
 	struct loop_watch dst;
-	int hold_fd;           /* an output FIFO's read end held by the shim; closed with dst */
+	int hold_fd; /* an output FIFO's read end held by the shim; closed with dst */
 	int dst_pollable;
 	int active;
 	int is_output;
@@ -34,26 +34,26 @@ struct pio_logger;
 
 struct pio {
 	struct pio_copier in, out, err;
-	int stdin_holder;  /* our write end of the stdin FIFO; -1 after CloseIO */
-	int child_fds[3];  /* the container's ends, for the runtime; -1 = /dev/null */
+	int stdin_holder; /* our write end of the stdin FIFO; -1 after CloseIO */
+	int child_fds[3]; /* the container's ends, for the runtime; -1 = /dev/null */
 	int terminal;
-	int master;        /* the pty master once received, else -1 */
-	int console_out;   /* terminal: the output target until the master arrives */
+	int master;      /* the pty master once received, else -1 */
+	int console_out; /* terminal: the output target until the master arrives */
 	int console_hold;
 	int console_out_pollable;
 	struct pio_logger *logger;
-	struct loop_watch ready;      /* the logger's ready pipe */
+	struct loop_watch ready;                  /* the logger's ready pipe */
 	void (*on_ready)(struct pio *io, int ok); /* logger ready (ok) or failed */
-	void (*drained)(struct pio *io); /* called once the output copiers have finished */
+	void (*drained)(struct pio *io);          /* called once the output copiers have finished */
 	void *ctx;
-	int tty_final;                /* the process is gone: the next EIO on the master is the end */
+	int tty_final; /* the process is gone: the next EIO on the master is the end */
 	struct loop_timer tty_timer;
 };
 
 struct pio_cfg {
 	const char *in, *out, *err; /* as containerd sent them; out may be a fifo/file/binary URI */
 	int terminal;
-	int uid, gid; /* owner of the container ends, or -1 */
+	int uid, gid;        /* owner of the container ends, or -1 */
 	const char *id, *ns; /* for a logging binary's environment */
 };
 
@@ -66,7 +66,7 @@ void pio_init(struct pio *io);
  */
 #define PIO_WAIT 1
 int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Closes the shim's copies of the container ends once the runtime has them. */
 void pio_close_child_ends(struct pio *io);
 /* Starts the copiers; for a terminal, master is the pty master received from the runtime. */

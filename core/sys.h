@@ -32,7 +32,7 @@ void sys_now(int64_t *seconds, int32_t *nanos);
 uint64_t sys_mono_ms(void);
 
 /* snprintf into a fixed buffer; returns -ENAMETOOLONG if it did not fit. */
-int sys_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)))
-SYS_WARN;
+int sys_fmt(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4))) SYS_WARN;
 
 #endif

@@ -16,8 +16,7 @@ PB_DESC(task_io, PB_STR(1, stdin_path), PB_STR(2, stdout_path), PB_STR(3, stderr
 /* rootfs (3): every mount validated, not stored; rootfs_src is the whole message. */
 #define PB_T struct ev_task_create
 PB_DESC(task_create, PB_RAW(rootfs_src), PB_STR(1, container_id), PB_STR(2, bundle),
-        PB_CHECK(3, tk_mount_desc), PB_MSG(4, io, task_io), PB_STR(5, checkpoint),
-        PB_U32(6, pid));
+        PB_CHECK(3, tk_mount_desc), PB_MSG(4, io, task_io), PB_STR(5, checkpoint), PB_U32(6, pid));
 #undef PB_T
 
 int ev_task_create_decode(const void *p, size_t n, struct ev_task_create *m)

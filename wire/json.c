@@ -173,11 +173,21 @@ int json_string(struct pb_str v, char *out, size_t cap)
 			if (++i >= v.n)
 				return -1;
 			switch (v.p[i]) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
 			case 'u':
 				if (i + 4 >= v.n)
 					return -1;
@@ -190,7 +200,8 @@ int json_string(struct pb_str v, char *out, size_t cap)
 				}
 				i += 4;
 				break;
-			default: c = v.p[i];
+			default:
+				c = v.p[i];
 			}
 		}
 		/* Encode as UTF-8 (surrogate pairs are passed through as two sequences). */

@@ -7,10 +7,13 @@
 static const struct pb_mdesc pids, v1_hugetlb, v1_usage, v1_throttle, v1_cpu, v1_mem_entry,
     v1_memory, v1_blkio_entry, v1_oom, v1_blkio, v2_cpu, v2_memory, v2_io_entry, v2_hugetlb,
     v2_memory_events, v2_io;
-#define SUBS(X)                                                                                    \
-	X(pids) X(v1_hugetlb) X(v1_usage) X(v1_throttle) X(v1_cpu) X(v1_mem_entry) X(v1_memory)    \
-	X(v1_blkio_entry) X(v1_oom) X(v1_blkio) X(v2_cpu) X(v2_memory) X(v2_io_entry)              \
-	X(v2_hugetlb) X(v2_memory_events) X(v2_io)
+/* clang-format 14 does not settle on the layout of this macro. */
+// clang-format off
+#define SUBS(X) \
+	X(pids) X(v1_hugetlb) X(v1_usage) X(v1_throttle) X(v1_cpu) X(v1_mem_entry) X(v1_memory) \
+	X(v1_blkio_entry) X(v1_oom) X(v1_blkio) X(v2_cpu) X(v2_memory) X(v2_io_entry) X(v2_hugetlb) \
+	X(v2_memory_events) X(v2_io)
+// clang-format on
 PB_SUBS(SUBS);
 
 /*

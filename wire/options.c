@@ -37,8 +37,8 @@ PB_DESC(extension, PB_FLAT(1, tk_any_desc));
 
 /* extensions (8): every one validated and counted; encoded verbatim from raw. */
 #define PB_T struct opt_bootstrap_params
-PB_DESC(bootstrap_params, PB_RAW(raw), PB_STR(1, instance_id), PB_STR(2, ns),
-        PB_I32(3, log_level), PB_STR(4, containerd_version), PB_STR(5, containerd_ttrpc_address),
+PB_DESC(bootstrap_params, PB_RAW(raw), PB_STR(1, instance_id), PB_STR(2, ns), PB_I32(3, log_level),
+        PB_STR(4, containerd_version), PB_STR(5, containerd_ttrpc_address),
         PB_STR(6, containerd_grpc_address), PB_STR(7, containerd_binary),
         PB_COUNT(8, nextensions, extension));
 PB_CODEC(opt_bootstrap_params, struct opt_bootstrap_params, bootstrap_params)
@@ -56,7 +56,7 @@ int opt_bootstrap_extension_next(struct pb_r *it, struct tk_any *value)
 
 /* capabilities (4, repeated enum) and metadata (5, a map) are checked, not kept. */
 #define PB_T struct opt_bootstrap_result
-PB_DESC(bootstrap_result, PB_I32(1, version), PB_STR(2, address), PB_STR(3, protocol),
-        PB_ENUMS(4), PB_CHECK(5, pb_none));
+PB_DESC(bootstrap_result, PB_I32(1, version), PB_STR(2, address), PB_STR(3, protocol), PB_ENUMS(4),
+        PB_CHECK(5, pb_none));
 PB_CODEC(opt_bootstrap_result, struct opt_bootstrap_result, bootstrap_result)
 #undef PB_T

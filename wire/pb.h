@@ -131,7 +131,7 @@ void pb_put_tag(struct pb_w *w, uint32_t num, uint32_t type);
 
 /* Field writers following proto3: zero scalars and empty strings are omitted. */
 void pb_put_uint(struct pb_w *w, uint32_t num, uint64_t v);
-void pb_put_int(struct pb_w *w, uint32_t num, int64_t v); /* int32/int64: two's complement */
+void pb_put_int(struct pb_w *w, uint32_t num, int64_t v);  /* int32/int64: two's complement */
 void pb_put_sint(struct pb_w *w, uint32_t num, int64_t v); /* sint32/sint64: zigzag */
 void pb_put_bool(struct pb_w *w, uint32_t num, int v);
 void pb_put_fixed32(struct pb_w *w, uint32_t num, uint32_t v);

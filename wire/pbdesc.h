@@ -91,7 +91,10 @@ extern const struct pb_mdesc tk_timestamp_desc, tk_any_desc, tk_mount_desc, pb_s
 	((uint16_t)(offsetof(PB_T, f) + 0 * sizeof(char[offsetof(PB_T, f) < 65536 ? 1 : -1])))
 #define PB_NELEM(f) (sizeof(((PB_T *)0)->f) / sizeof(((PB_T *)0)->f[0]))
 #define PB_K(kind, d) ((kind) | PB_SUB_##d << 4)
-#define PB_FIELD(num, kind, f) { num, kind, PB_OFF(f), 0, 0 }
+#define PB_FIELD(num, kind, f)                                                                     \
+	{                                                                                          \
+		num, kind, PB_OFF(f), 0, 0                                                         \
+	}
 #define PB_U32(num, f) PB_FIELD(num, PB_K_U32, f)
 #define PB_I32(num, f) PB_FIELD(num, PB_K_I32, f)
 #define PB_U64(num, f) PB_FIELD(num, PB_K_U64, f)
@@ -99,17 +102,47 @@ extern const struct pb_mdesc tk_timestamp_desc, tk_any_desc, tk_mount_desc, pb_s
 #define PB_BOOL(num, f) PB_FIELD(num, PB_K_BOOL, f)
 #define PB_STR(num, f) PB_FIELD(num, PB_K_STR, f)
 #define PB_RAW(f) PB_FIELD(0, PB_K_RAW, f)
-#define PB_CSTR(num, f) { num, PB_K_CSTR, PB_OFF(f), 0, sizeof(((PB_T *)0)->f) }
-#define PB_MSG(num, f, d) { num, PB_K(PB_K_MSG, d), PB_OFF(f), 0, 0 }
-#define PB_OPT(num, f, has_f, d) { num, PB_K(PB_K_OPT, d), PB_OFF(f), PB_OFF(has_f), 0 }
-#define PB_ARRAY(num, f, n_f, d) { num, PB_K(PB_K_ARRAY, d), PB_OFF(f), PB_OFF(n_f), PB_NELEM(f) }
-#define PB_PACK64(num, f, n_f) { num, PB_K_PACK64, PB_OFF(f), PB_OFF(n_f), PB_NELEM(f) }
-#define PB_COUNT(num, f, d) { num, PB_K(PB_K_COUNT, d), PB_OFF(f), 0, 0 }
-#define PB_CHECK(num, d) { num, PB_K(PB_K_CHECK, d), 0, 0, 0 }
-#define PB_ENUMS(num) { num, PB_K_ENUMS, 0, 0, 0 }
+#define PB_CSTR(num, f)                                                                            \
+	{                                                                                          \
+		num, PB_K_CSTR, PB_OFF(f), 0, sizeof(((PB_T *)0)->f)                               \
+	}
+#define PB_MSG(num, f, d)                                                                          \
+	{                                                                                          \
+		num, PB_K(PB_K_MSG, d), PB_OFF(f), 0, 0                                            \
+	}
+#define PB_OPT(num, f, has_f, d)                                                                   \
+	{                                                                                          \
+		num, PB_K(PB_K_OPT, d), PB_OFF(f), PB_OFF(has_f), 0                                \
+	}
+#define PB_ARRAY(num, f, n_f, d)                                                                   \
+	{                                                                                          \
+		num, PB_K(PB_K_ARRAY, d), PB_OFF(f), PB_OFF(n_f), PB_NELEM(f)                      \
+	}
+#define PB_PACK64(num, f, n_f)                                                                     \
+	{                                                                                          \
+		num, PB_K_PACK64, PB_OFF(f), PB_OFF(n_f), PB_NELEM(f)                              \
+	}
+#define PB_COUNT(num, f, d)                                                                        \
+	{                                                                                          \
+		num, PB_K(PB_K_COUNT, d), PB_OFF(f), 0, 0                                          \
+	}
+#define PB_CHECK(num, d)                                                                           \
+	{                                                                                          \
+		num, PB_K(PB_K_CHECK, d), 0, 0, 0                                                  \
+	}
+#define PB_ENUMS(num)                                                                              \
+	{                                                                                          \
+		num, PB_K_ENUMS, 0, 0, 0                                                           \
+	}
 /* A nested message at offset 0: the whole struct, or spread over it (sub of size 0, above). */
-#define PB_FLAT(num, d) { num, PB_K(PB_K_MSG, d), 0, 0, 0 }
-#define PB_FLAT_OPT(num, has_f, d) { num, PB_K(PB_K_OPT, d), 0, PB_OFF(has_f), 0 }
+#define PB_FLAT(num, d)                                                                            \
+	{                                                                                          \
+		num, PB_K(PB_K_MSG, d), 0, 0, 0                                                    \
+	}
+#define PB_FLAT_OPT(num, has_f, d)                                                                 \
+	{                                                                                          \
+		num, PB_K(PB_K_OPT, d), 0, PB_OFF(has_f), 0                                        \
+	}
 #define PB_SUB_INDEX(d) PB_SUB_##d,
 #define PB_SUB_ADDR(d) &d,
 #define PB_SUBS(LIST)                                                                              \
@@ -118,7 +151,9 @@ extern const struct pb_mdesc tk_timestamp_desc, tk_any_desc, tk_mount_desc, pb_s
 #define PB_FIELDS(name, ...)                                                                       \
 	static const struct pb_fdesc name##_fields[] __attribute__((aligned(8))) = { __VA_ARGS__ }
 #define PB_MDESC(name, size)                                                                       \
-	{ name##_fields, pb_subs, sizeof(name##_fields) / sizeof(name##_fields[0]), size }
+	{                                                                                          \
+		name##_fields, pb_subs, sizeof(name##_fields) / sizeof(name##_fields[0]), size     \
+	}
 #define PB_DESC(name, ...)                                                                         \
 	PB_FIELDS(name, __VA_ARGS__);                                                              \
 	static const struct pb_mdesc name = PB_MDESC(name, sizeof(PB_T))

@@ -66,8 +66,8 @@ PB_CODEC(v1_start_resp, struct v1_start_resp, start_resp)
 PB_DESC(create_opts, PB_RAW(raw), PB_BOOL(1, no_pivot_root), PB_BOOL(2, open_tcp),
         PB_BOOL(3, external_unix_sockets), PB_BOOL(4, terminal), PB_BOOL(5, file_locks),
         PB_COUNT(6, nempty_namespaces, pb_none), PB_STR(7, cgroups_mode),
-        PB_BOOL(8, no_new_keyring), PB_STR(9, shim_cgroup), PB_U32(10, io_uid),
-        PB_U32(11, io_gid), PB_STR(12, criu_work_path), PB_STR(13, criu_image_path));
+        PB_BOOL(8, no_new_keyring), PB_STR(9, shim_cgroup), PB_U32(10, io_uid), PB_U32(11, io_gid),
+        PB_STR(12, criu_work_path), PB_STR(13, criu_image_path));
 PB_CODEC(v1_create_opts, struct v1_create_opts, create_opts)
 #undef PB_T
 

@@ -108,9 +108,8 @@ PB_CODEC(tk_resize_req, struct tk_resize_req, resize_req)
 
 #define PB_T struct tk_state_resp
 PB_DESC(state_resp, PB_STR(1, id), PB_STR(2, bundle), PB_U32(3, pid), PB_I32(4, status),
-        PB_STR(5, stdin_path), PB_STR(6, stdout_path), PB_STR(7, stderr_path),
-        PB_BOOL(8, terminal), PB_U32(9, exit_status), PB_MSG(10, exited_at, tk_timestamp_desc),
-        PB_STR(11, exec_id));
+        PB_STR(5, stdin_path), PB_STR(6, stdout_path), PB_STR(7, stderr_path), PB_BOOL(8, terminal),
+        PB_U32(9, exit_status), PB_MSG(10, exited_at, tk_timestamp_desc), PB_STR(11, exec_id));
 PB_CODEC(tk_state_resp, struct tk_state_resp, state_resp)
 #undef PB_T
 

@@ -47,7 +47,8 @@ int tk_any_decode(const void *p, size_t n, struct tk_any *m) PB_WARN;
 /* Writes field num as a nested Any (always present). */
 void tk_any_put(struct pb_w *w, uint32_t num, const struct tk_any *m);
 int tk_mount_decode(const void *p, size_t n, struct tk_mount *m) PB_WARN;
-/* Iterates the repeated Mount field `num` of message `it` (see pb_repeated_next). 1, 0 or -PB_E*. */
+/* Iterates the repeated Mount field `num` of message `it` (see pb_repeated_next). 1, 0 or -PB_E*.
+ */
 int tk_mount_next(struct pb_r *it, uint32_t num, struct tk_mount *m) PB_WARN;
 /*
  * Copies every occurrence of repeated field src_num of message src to field dst_num, verbatim.

@@ -44,7 +44,7 @@ int tt_hdr_check(const struct tt_hdr *h, char *msg, size_t msgcap)
 {
 	if (h->len > TT_MAX_MSG) {
 		snprintf(msg, msgcap, "message length %u exceed maximum message size of %u",
-			 (unsigned)h->len, (unsigned)TT_MAX_MSG);
+		         (unsigned)h->len, (unsigned)TT_MAX_MSG);
 		return TT_RESOURCE_EXHAUSTED;
 	}
 	if (h->type == TT_REQUEST && (h->stream & 1) == 0) {
@@ -91,7 +91,7 @@ int tt_req_meta(const struct tt_req *req, const char *key, struct pb_str *value)
 }
 
 void tt_req_encode(struct pb_w *w, const char *service, const char *method, const void *payload,
-		   size_t payload_len, int64_t timeout_nano, const struct tt_kv *meta, size_t nmeta)
+                   size_t payload_len, int64_t timeout_nano, const struct tt_kv *meta, size_t nmeta)
 {
 	pb_put_cstr(w, 1, service);
 	pb_put_cstr(w, 2, method);
@@ -121,7 +121,7 @@ int tt_resp_decode(const void *p, size_t n, struct tt_resp *resp)
 }
 
 void tt_resp_encode(struct pb_w *w, int32_t code, const char *message, const void *payload,
-		    size_t payload_len)
+                    size_t payload_len)
 {
 	size_t m = pb_begin(w, 1);
 	if (code != TT_OK) {

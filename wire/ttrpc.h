@@ -61,7 +61,8 @@ int tt_req_decode(const void *p, size_t n, struct tt_req *req) PB_WARN;
 int tt_req_meta(const struct tt_req *req, const char *key, struct pb_str *value);
 /* Encodes a Request with nmeta metadata pairs. Check w->err afterwards. */
 void tt_req_encode(struct pb_w *w, const char *service, const char *method, const void *payload,
-		   size_t payload_len, int64_t timeout_nano, const struct tt_kv *meta, size_t nmeta);
+                   size_t payload_len, int64_t timeout_nano, const struct tt_kv *meta,
+                   size_t nmeta);
 
 struct tt_resp {
 	int32_t code;
@@ -75,7 +76,7 @@ int tt_resp_decode(const void *p, size_t n, struct tt_resp *resp) PB_WARN;
  * Otherwise Status{code, message} and no payload.
  */
 void tt_resp_encode(struct pb_w *w, int32_t code, const char *message, const void *payload,
-		    size_t payload_len);
+                    size_t payload_len);
 
 /*
  * Validates a header received by a server. Returns TT_OK, or the status code to answer on

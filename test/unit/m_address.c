@@ -7,19 +7,25 @@ static void clean(const char *in, const char *want)
 {
 	char out[256];
 	int n = address_clean_path(in, out, sizeof(out));
-	CHECK(n >= 0 && strcmp(out, want) == 0, "clean(%s) = %s (want %s)", in, n >= 0 ? out : "error", want);
+	CHECK(n >= 0 && strcmp(out, want) == 0, "clean(%s) = %s (want %s)", in,
+	      n >= 0 ? out : "error", want);
 }
 
 int main(void)
 {
 	char hex[65], addr[ADDRESS_MAX];
 	int e = address_derive("/run/containerd/containerd.sock", "default", "redis", hex, addr);
-	CHECK(e == 0 && strcmp(hex, "f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") == 0,
+	CHECK(e == 0 &&
+	          strcmp(hex, "f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") ==
+	              0,
 	      "PROTOCOL.md vector: %s", hex);
-	CHECK(strcmp(addr, "unix:///run/containerd/s/f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") == 0,
+	CHECK(strcmp(addr, "unix:///run/containerd/s/"
+	                   "f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") == 0,
 	      "address: %s", addr);
 	e = address_derive("/run/containerd//containerd.sock/", "default", "./redis", hex, addr);
-	CHECK(e == 0 && strcmp(hex, "f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") == 0,
+	CHECK(e == 0 &&
+	          strcmp(hex, "f6b99128c07bdbd0902363ba979c22f8ef053e683a7ce24dd016a1ab17092c33") ==
+	              0,
 	      "uncleaned input hashes like the cleaned path");
 	clean("/a/b/../c", "/a/c");
 	clean("/../a", "/a");

@@ -691,7 +691,8 @@ static void real(void)
 		close(fd);
 	mi[n > 0 ? n : 0] = 0;
 
-	if (!unified && cg_parse_mountinfo(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0) {
+	if (!unified &&
+	    cg_parse_mountinfo(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0) {
 		real_oom(mnt, 0);
 		ran++;
 	} else if (!unified) {

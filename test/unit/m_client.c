@@ -60,7 +60,7 @@ static void call(struct ttc *c, const char *payload, int timeout_ms, struct call
 {
 	const struct tt_kv meta[] = { { TTC_META_NS, "ns1" } };
 	r->rc = ttc_call(c, "svc.v1.S", "M", payload, payload ? strlen(payload) : 0, meta, 1,
-			 timeout_ms, &r->payload, &r->len, &r->code, r->msg, sizeof(r->msg));
+	                 timeout_ms, &r->payload, &r->len, &r->code, r->msg, sizeof(r->msg));
 }
 
 static void pair(struct ttc *c, int *srv)
@@ -85,13 +85,13 @@ static void test_calls(void)
 	respond(s, 1, 0, NULL, "hello");
 	call(&c, "ping", 1000, &r);
 	CHECK(r.rc == 0 && r.code == 0 && r.len == 5 && r.payload &&
-		      memcmp(r.payload, "hello", 5) == 0,
+	          memcmp(r.payload, "hello", 5) == 0,
 	      "OK response: payload returned (rc %d code %d len %zu)", r.rc, r.code, r.len);
 	free(r.payload);
 	uint32_t st = read_request(s, buf, sizeof(buf), &req);
 	CHECK(st == 1, "first request on stream 1 (%u)", st);
 	CHECK(pb_str_eq(req.service, "svc.v1.S") && pb_str_eq(req.method, "M") &&
-		      pb_str_eq(req.payload, "ping"),
+	          pb_str_eq(req.payload, "ping"),
 	      "request carries service, method and payload");
 	CHECK(tt_req_meta(&req, TTC_META_NS, &v) == 1 && pb_str_eq(v, "ns1"),
 	      "namespace metadata sent");
@@ -104,7 +104,7 @@ static void test_calls(void)
 	respond(s, 3, TT_NOT_FOUND, "container c9: not found", NULL);
 	call(&c, NULL, 1000, &r);
 	CHECK(r.rc == 0 && r.code == TT_NOT_FOUND &&
-		      strcmp(r.msg, "container c9: not found") == 0 && r.payload == NULL,
+	          strcmp(r.msg, "container c9: not found") == 0 && r.payload == NULL,
 	      "error status: code %d, message \"%s\", no payload", r.code, r.msg);
 	st = read_request(s, buf, sizeof(buf), &req);
 	CHECK(st == 3 && req.payload.n == 0, "second request on stream 3 with an empty payload");
@@ -150,7 +150,10 @@ static void test_calls(void)
 
 	/* A Response that does not decode. */
 	pair(&c, &s);
-	frame(s, 1, TT_RESPONSE, "\x0a\x05" "ab", 4);
+	frame(s, 1, TT_RESPONSE,
+	      "\x0a\x05"
+	      "ab",
+	      4);
 	call(&c, "x", 1000, &r);
 	CHECK(r.rc == -EPROTO, "undecodable Response: -EPROTO (%d)", r.rc);
 	ttc_close(&c);
@@ -222,10 +225,10 @@ int main(void)
 	test_calls();
 	test_connect();
 	CHECK(strcmp(ttc_code_name(12), "UNIMPLEMENTED") == 0 &&
-		      strcmp(ttc_code_name(0), "OK") == 0 &&
-		      strcmp(ttc_code_name(16), "UNAUTHENTICATED") == 0 &&
-		      strcmp(ttc_code_name(17), "UNKNOWN_CODE") == 0 &&
-		      strcmp(ttc_code_name(-1), "UNKNOWN_CODE") == 0,
+	          strcmp(ttc_code_name(0), "OK") == 0 &&
+	          strcmp(ttc_code_name(16), "UNAUTHENTICATED") == 0 &&
+	          strcmp(ttc_code_name(17), "UNKNOWN_CODE") == 0 &&
+	          strcmp(ttc_code_name(-1), "UNKNOWN_CODE") == 0,
 	      "status code names");
 	return tap_done();
 }

@@ -37,7 +37,7 @@ int main(void)
 
 	r = parse(ARGV("-namespace", "n1", "--address=/a=b", "-force", "--pid", "42"), &i, err);
 	CHECK(r == 0 && i == 7 && strcmp(s_ns, "n1") == 0 && strcmp(s_addr, "/a=b") == 0 &&
-		      b_force == 1 && u_pid == 42,
+	          b_force == 1 && u_pid == 42,
 	      "-f v, --f=v (value keeps its '='), bool, --f v");
 	r = parse(ARGV("-namespace=x", "-namespace", "y"), &i, err);
 	CHECK(r == 0 && strcmp(s_ns, "y") == 0, "the last occurrence wins");

@@ -25,7 +25,7 @@ int main(void)
 	snprintf(p, sizeof(p), "%s/state", top);
 	e = loc_resolve(&l, NULL, p, "ns1", "c1", err, sizeof(err));
 	CHECK(e == 0 && strcmp(l.bundle, want) == 0 && strcmp(l.ns, "ns1") == 0 &&
-		      strcmp(l.id, "c1") == 0,
+	          strcmp(l.id, "c1") == 0,
 	      "-state DIR: DIR/" LOC_V2_DIR "/NS/ID (%s)", e ? err : l.bundle);
 	snprintf(p, sizeof(p), "%s/state/" LOC_V2_DIR, top);
 	e = loc_resolve(&l, NULL, p, "ns1", "c1", err, sizeof(err));
@@ -45,7 +45,7 @@ int main(void)
 	snprintf(p, sizeof(p), "%s/state/" LOC_V2_DIR "/ns1/./c1/", top);
 	e = loc_resolve(&l, p, NULL, NULL, NULL, err, sizeof(err));
 	CHECK(e == 0 && strcmp(l.bundle, want) == 0 && strcmp(l.ns, "ns1") == 0 &&
-		      strcmp(l.id, "c1") == 0,
+	          strcmp(l.id, "c1") == 0,
 	      "-bundle: cleaned, ns and id from its path (%s/%s)", l.ns, l.id);
 	e = loc_resolve(&l, p, NULL, "other", "x", err, sizeof(err));
 	CHECK(e == 0 && strcmp(l.ns, "other") == 0 && strcmp(l.id, "x") == 0,

@@ -8,18 +8,18 @@
 
 static int tap_passed, tap_failed;
 
-#define CHECK(cond, ...)                                                                          \
-	do {                                                                                      \
-		if (cond) {                                                                       \
-			tap_passed++;                                                             \
-			printf("ok %d - ", tap_passed + tap_failed);                              \
-		} else {                                                                          \
-			tap_failed++;                                                             \
-			printf("not ok %d - %s:%d: ", tap_passed + tap_failed, __FILE__,          \
-			       __LINE__);                                                         \
-		}                                                                                 \
-		printf(__VA_ARGS__);                                                              \
-		printf("\n");                                                                     \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			tap_passed++;                                                              \
+			printf("ok %d - ", tap_passed + tap_failed);                               \
+		} else {                                                                           \
+			tap_failed++;                                                              \
+			printf("not ok %d - %s:%d: ", tap_passed + tap_failed, __FILE__,           \
+			       __LINE__);                                                          \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
 	} while (0)
 
 #define CHECK_MEM(a, an, b, bn, ...) CHECK((an) == (bn) && memcmp((a), (b), (an)) == 0, __VA_ARGS__)
