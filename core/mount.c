@@ -2,10 +2,13 @@
 /* Mount option strings to MS_* flags, and peeling every mount stacked on a target. */
 #include "mount.h"
 
+#include "log.h"
+#include "loop.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <time.h>
@@ -101,21 +104,65 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 	return 0;
 }
 
-int mount_unmount_all(const char *target)
+/* Unmounts until nothing is left (0), or -EBUSY, or another -errno. Never sleeps. */
+static int unmount_now(const char *target)
 {
-	for (int tries = 0;;) {
+	for (;;) {
 		if (umount2(target, 0) == 0)
 			continue;
 		if (errno == EINVAL || errno == ENOENT)
 			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != EBUSY)
+		if (errno != EINTR)
 			return -errno;
-		if (++tries >= 50) {
-			/* Still busy after 2.5 s: detach so the bundle can be removed. */
+	}
+}
+
+struct unmount_retry {
+	struct loop_timer timer;
+	int tries;
+	char target[];
+};
+
+static void on_unmount_retry(struct loop_timer *t)
+{
+	struct unmount_retry *u = (struct unmount_retry *)t;
+	int e = unmount_now(u->target);
+	if (e == -EBUSY && ++u->tries < 50) {
+		loop_timer_arm(&u->timer, 50);
+		return;
+	}
+	if (e == -EBUSY && umount2(u->target, MNT_DETACH) < 0)
+		e = -errno;
+	else if (e == -EBUSY)
+		e = 0;
+	if (e < 0)
+		log_warn("unmount %s: %s", u->target, strerror(-e));
+	free(u);
+}
+
+int mount_unmount_all_async(const char *target)
+{
+	int e = unmount_now(target);
+	if (e != -EBUSY)
+		return e;
+	size_t n = strlen(target) + 1;
+	struct unmount_retry *u = calloc(1, sizeof(*u) + n);
+	if (!u)
+		return umount2(target, MNT_DETACH) == 0 ? 0 : -errno;
+	memcpy(u->target, target, n);
+	u->timer.fn = on_unmount_retry;
+	loop_timer_arm(&u->timer, 50);
+	return 1;
+}
+
+int mount_unmount_all(const char *target)
+{
+	for (int tries = 0;; tries++) {
+		int e = unmount_now(target);
+		if (e != -EBUSY)
+			return e;
+		if (tries == 50) /* still busy after 2.5 s: detach so the bundle can be removed */
 			return umount2(target, MNT_DETACH) == 0 ? 0 : -errno;
-		}
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}

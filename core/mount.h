@@ -13,5 +13,11 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 /* Unmounts target until nothing is mounted there (EINVAL), retrying EBUSY for up to 2.5 s and
  * detaching as a last resort. Returns 0 or -errno. */
 int mount_unmount_all(const char *target) __attribute__((warn_unused_result));
+/*
+ * For the loop, which must not sleep: unmounts what it can now; if target is busy, retries from
+ * the loop every 50 ms for 2.5 s, then detaches. Returns 0 when done now, 1 when it goes on in
+ * the background, or -errno.
+ */
+int mount_unmount_all_async(const char *target) __attribute__((warn_unused_result));
 
 #endif

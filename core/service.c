@@ -626,12 +626,59 @@ static void create_cleanup(struct container *c)
 {
 	proc_release(&c->init);
 	if (c->rootfs_mounted) {
-		int e = mount_unmount_all(c->rootfs);
+		int e = mount_unmount_all_async(c->rootfs);
 		if (e < 0)
 			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
 		c->rootfs_mounted = 0;
 	}
 	container_unlist(c);
+}
+
+struct abort_job {
+	struct runc_job job; /* first: the job callback finds it */
+	struct container *c;
+};
+
+static void create_abort_done(struct runc_job *job)
+{
+	struct abort_job *a = (struct abort_job *)job;
+	if (job->status != 0)
+		log_warn("runc delete --force %s: %s", a->c->id, job->err);
+	runc_job_release(job);
+	create_cleanup(a->c);
+	container_unref(a->c);
+	free(a);
+}
+
+/*
+ * Undoes a Create that failed after `runc create` succeeded: the container is hidden from
+ * requests at once, `runc delete --force` runs as a child, and the rootfs and stdio are released
+ * when it is done. Its init's exit is no longer ours to report.
+ */
+static void create_abort(struct container *c)
+{
+	struct proc *p = &c->init;
+	struct abort_job *a = calloc(1, sizeof(*a));
+	const char *args[] = { "delete", "--force", c->id, NULL };
+
+	p->state = P_CREATING;
+	if (proc_live(p)) {
+		reap_unwatch(p->pid);
+		p->exited = 1;
+		container_unref(c); /* the reaper's reference */
+	}
+	if (!a) {
+		create_cleanup(c);
+		return;
+	}
+	a->c = c;
+	a->job.done = create_abort_done;
+	c->refs++;
+	if (runc_run(&a->job, &c->cfg, args, NULL, NULL, 0, 0) < 0) {
+		free(a);
+		create_cleanup(c);
+		container_unref(c);
+	}
 }
 
 static void create_finish(struct op *op)
@@ -662,12 +709,7 @@ static void create_finish(struct op *op)
 	}
 	if (proc_io_start(p, err, sizeof(err)) < 0) {
 		call_error(op->call, TT_UNKNOWN, "create %s: %s", c->id, err);
-		const char *args[] = { "delete", "--force", c->id, NULL };
-		struct runc_job j;
-		if (runc_run_sync(&j, &c->cfg, args) != 0)
-			log_warn("runc delete %s: %s", c->id, j.err);
-		runc_job_release(&j);
-		create_cleanup(c);
+		create_abort(c);
 		return;
 	}
 	/* Armed now, so that an OOM between create and start is not missed. */
@@ -1198,7 +1240,7 @@ static void delete_done(struct op *op)
 	}
 	pio_destroy(&p->io);
 	if (c->rootfs_mounted) {
-		int e = mount_unmount_all(c->rootfs);
+		int e = mount_unmount_all_async(c->rootfs);
 		if (e < 0)
 			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
 		c->rootfs_mounted = 0;
