@@ -217,19 +217,27 @@ static void conn_frame(struct conn *c)
 	dispatch_fn(call, &req);
 }
 
+/* One non-blocking read: > 0 bytes, 0 when nothing is there yet, -1 at EOF or on an error. */
+static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = recv(c->w.fd, buf, n, MSG_DONTWAIT);
+		if (r > 0)
+			return r;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 && errno == EAGAIN ? 0 : -1;
+	}
+}
+
 /* Reads what is available; returns -1 once the connection is closed. */
 static int conn_read(struct conn *c)
 {
 	for (;;) {
 		if (c->hdr_got < TT_HDR_LEN) {
-			ssize_t r = recv(c->w.fd, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got,
-			                 MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				return 0;
+			ssize_t r = conn_recv(c, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got);
 			if (r <= 0)
-				return -1;
+				return (int)r;
 			c->hdr_got += (size_t)r;
 			if (c->hdr_got < TT_HDR_LEN)
 				continue;
@@ -253,13 +261,9 @@ static int conn_read(struct conn *c)
 		if (c->discard) {
 			uint8_t sink[1024];
 			size_t want = c->discard < sizeof(sink) ? c->discard : sizeof(sink);
-			ssize_t r = recv(c->w.fd, sink, want, MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				return 0;
+			ssize_t r = conn_recv(c, sink, want);
 			if (r <= 0)
-				return -1;
+				return (int)r;
 			c->discard -= (size_t)r;
 			if (c->discard == 0)
 				c->hdr_got = 0;
@@ -270,14 +274,10 @@ static int conn_read(struct conn *c)
 			continue;
 		}
 		if (c->payload_got < c->h.len) {
-			ssize_t r = recv(c->w.fd, c->payload + c->payload_got,
-			                 c->h.len - c->payload_got, MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				return 0;
+			ssize_t r =
+			    conn_recv(c, c->payload + c->payload_got, c->h.len - c->payload_got);
 			if (r <= 0)
-				return -1;
+				return (int)r;
 			c->payload_got += (size_t)r;
 			if (c->payload_got < c->h.len)
 				continue;
