@@ -44,9 +44,7 @@ static char pub_binary[256], pub_grpc[256];
 static pid_t pub_child;
 static int exec_attempts;
 #define PUB_EXEC_ATTEMPTS 6 /* as the reference's retry limit */
-static struct pub_exec_job {
-	int stdin_fd;
-} exec_job = { -1 };
+static int exec_stdin = -1; /* the running publisher's stdin memfd */
 static char pub_ns[80];
 static struct pub_item *head, *tail;
 static size_t queued;
@@ -230,30 +228,30 @@ static int pub_connect(void)
 	return 0;
 }
 
+/* A publisher run failed: retry with backoff, or drop the event after PUB_EXEC_ATTEMPTS so that
+ * a broken publish binary cannot hold the queue (and v1's Wait) forever. */
+static void exec_failed(const char *why)
+{
+	if (++exec_attempts < PUB_EXEC_ATTEMPTS) {
+		pub_retry_later(why);
+		return;
+	}
+	log_error("publish %s: %s, %d times; dropped", head->topic, why, exec_attempts);
+	dropped_total++;
+	exec_attempts = 0;
+	pub_pop();
+	pub_kick();
+}
+
 static void on_exec_exit(void *ctx, const struct reap_exit *e)
 {
 	(void)ctx;
 	pub_child = 0;
-	sys_closep(&exec_job.stdin_fd);
-	if (e->status != 0 && ++exec_attempts >= PUB_EXEC_ATTEMPTS) {
-		/* A publisher that keeps failing must not hold the queue (and v1's Wait) forever.
-		 */
-		log_error("publish %s: %s failed %d times; dropped", head->topic, pub_binary,
-		          exec_attempts);
-		dropped_total++;
-		exec_attempts = 0;
-		pub_pop();
-		pub_kick();
-		return;
-	}
+	sys_closep(&exec_stdin);
 	if (e->status != 0) {
-		busy_retry = 1;
-		backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
-		if (backoff_ms > PUB_BACKOFF_MAX_MS)
-			backoff_ms = PUB_BACKOFF_MAX_MS;
-		log_warn("publish %s: %s exited with %d; retrying in %u ms", head->topic,
-		         pub_binary, e->status, backoff_ms);
-		loop_timer_arm(&retry_timer, backoff_ms);
+		char why[320];
+		snprintf(why, sizeof(why), "%s exited with %d", pub_binary, e->status);
+		exec_failed(why);
 		return;
 	}
 	sent_total++;
@@ -271,24 +269,26 @@ static void pub_kick_exec(void)
 	int fd = memfd_create("event", MFD_CLOEXEC);
 	if (fd < 0 || sys_write_all(fd, head->data, head->len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		sys_close(fd);
-		busy_retry = 1;
-		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
+		exec_failed("cannot stage the event");
 		return;
 	}
 	struct spawn_opts o = {
 		.argv = argv, .fds = { fd, -1, -1 }, .fd3 = -1, .pdeathsig = SIGKILL
 	};
 	pid_t pid = spawn(&o);
-	if (pid < 0 || reap_watch(pid, on_exec_exit, NULL) < 0) {
+	if (pid >= 0 && reap_watch(pid, on_exec_exit, NULL) < 0) {
+		kill(pid, SIGKILL); /* its exit goes to the unclaimed buffer */
+		pid = -ENOMEM;
+	}
+	if (pid < 0) {
+		char why[320];
 		sys_close(fd);
-		log_warn("publish %s: cannot run %s: %s", head->topic, pub_binary,
-		         strerror(pid < 0 ? (int)-pid : ENOMEM));
-		busy_retry = 1;
-		loop_timer_arm(&retry_timer, PUB_BACKOFF_MAX_MS);
+		snprintf(why, sizeof(why), "cannot run %s: %s", pub_binary, strerror((int)-pid));
+		exec_failed(why);
 		return;
 	}
 	pub_child = pid;
-	exec_job.stdin_fd = fd;
+	exec_stdin = fd;
 }
 
 /* Sends the head of the queue if nothing is in flight. */
