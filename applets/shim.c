@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct shim_flags {
@@ -138,33 +140,66 @@ static size_t read_stdin(uint8_t *buf, size_t cap)
 	return n;
 }
 
+/* What `start` learns from its stdin. */
+struct start_input {
+	int bootstrap;       /* 2.3+: BootstrapParams for this instance; answer a BootstrapResult */
+	int have_opts;       /* opts holds the runc options */
+	struct opt_runc opts;
+	char socket_dir[64]; /* BootstrapParams' socket_dir, or "" for ADDRESS_SOCKET_DIR */
+};
+
 /*
  * stdin holds nothing, the runtime options Any (legacy), or 2.3's BootstrapParams. Tell them
- * apart as the reference does (instance_id and namespace must match our flags), and never fail.
- * Returns the runc options found, if any, in *opts.
+ * apart as the reference does (instance_id and namespace must match our flags). Unusable
+ * options are ignored; only a socket_dir too long for a socket path fails (-ENAMETOOLONG).
  */
-static int find_runc_options(const uint8_t *in, size_t n, const struct shim_flags *fl,
-                             struct opt_runc *opts)
+static int parse_start_input(const uint8_t *in, size_t n, const struct shim_flags *fl,
+                             struct start_input *si)
 {
 	struct opt_bootstrap_params bp;
 	struct tk_any any;
-	int found = 0;
 
+	memset(si, 0, sizeof(*si));
 	if (n == 0)
 		return 0;
 	if (opt_bootstrap_params_decode(in, n, &bp) == 0 && fl->id && fl->ns &&
 	    pb_str_eq(bp.instance_id, fl->id) && pb_str_eq(bp.ns, fl->ns)) {
+		si->bootstrap = 1;
 		struct pb_r it = pb_r_of(bp.raw);
 		while (opt_bootstrap_extension_next(&it, &any) > 0)
 			if (pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
-			    opt_runc_decode(any.value.p, any.value.n, opts) == 0)
-				found = 1;
-		return found;
+			    opt_runc_decode(any.value.p, any.value.n, &si->opts) == 0)
+				si->have_opts = 1;
+		if (bp.socket_dir.n && pb_str_copy(si->socket_dir, sizeof(si->socket_dir),
+		                                bp.socket_dir) < 0)
+			return -ENAMETOOLONG;
+		return 0;
 	}
 	if (tk_any_decode(in, n, &any) == 0 && pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
-	    opt_runc_decode(any.value.p, any.value.n, opts) == 0)
-		return 1;
+	    opt_runc_decode(any.value.p, any.value.n, &si->opts) == 0)
+		si->have_opts = 1;
 	return 0;
+}
+
+/*
+ * start's answer: a BootstrapResult {version 3, address, "ttrpc"} to 2.3+ (which sent
+ * BootstrapParams), so that containerd calls containerd.task.v3.Task as with its own shim; the
+ * plain address to the others, which every release reads as ttrpc at version 2 (PROTOCOL.md
+ * 2.4). Returns start's exit status.
+ */
+static int print_address(const struct start_input *si, const char *addr)
+{
+	uint8_t out[ADDRESS_MAX + 32];
+	struct pb_w w = pb_w_init(out, sizeof(out));
+	if (!si->bootstrap) {
+		printf("%s", addr);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	struct opt_bootstrap_result r = { .version = 3,
+		                          .address = pb_str_of(addr, strlen(addr)),
+		                          .protocol = pb_str_of("ttrpc", 5) };
+	opt_bootstrap_result_encode(&w, &r);
+	return !w.err && sys_write_all(1, out, w.len) == 0 ? 0 : 1;
 }
 
 /* The grouping key: the group or sandbox annotation of config.json, else -id. */
@@ -304,25 +339,29 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 {
 	char key[256], hex[65], addr[ADDRESS_MAX];
 	static uint8_t in[1 << 16];
-	struct opt_runc opts;
+	static struct start_input si;
 	int lfd = -1, e;
 
 	if (!fl->ns || !*fl->ns || !fl->id || !*fl->id || !fl->address) {
 		fprintf(stderr, "shim start: -namespace, -id and -address are required\n");
 		return EXIT_USAGE;
 	}
-	memset(&opts, 0, sizeof(opts));
 	size_t n = read_stdin(in, sizeof(in));
-	int have_opts = find_runc_options(in, n, fl, &opts);
+	if ((e = parse_start_input(in, n, fl, &si)) < 0) {
+		fprintf(stderr, "shim start: socket_dir of the bootstrap parameters: %s\n",
+		        strerror(-e));
+		return 1;
+	}
 
 	group_key(fl->id, key, sizeof(key));
-	if ((e = address_derive(fl->address, fl->ns, key, hex, addr)) < 0) {
+	if ((e = address_derive(si.socket_dir, fl->address, fl->ns, key, hex, addr)) < 0) {
 		fprintf(stderr, "shim start: socket address: %s\n", strerror(-e));
 		return 1;
 	}
 	const char *path = address_path(addr);
-	if ((e = sys_mkdir_p(ADDRESS_SOCKET_DIR, 0700)) < 0) {
-		fprintf(stderr, "shim start: mkdir %s: %s\n", ADDRESS_SOCKET_DIR, strerror(-e));
+	const char *dir = si.socket_dir[0] ? si.socket_dir : ADDRESS_SOCKET_DIR;
+	if ((e = sys_mkdir_p(dir, 0700)) < 0) {
+		fprintf(stderr, "shim start: mkdir %s: %s\n", dir, strerror(-e));
 		return 1;
 	}
 	e = bind_socket(path, &lfd);
@@ -338,10 +377,8 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 		}
 		return 1;
 	}
-	if (e == 0 && lfd < 0) { /* joined a running shim of the same group */
-		printf("%s", addr);
-		return 0;
-	}
+	if (e == 0 && lfd < 0) /* joined a running shim of the same group */
+		return print_address(&si, addr);
 	const char *args[10];
 	size_t k = 0;
 	args[k++] = argv0;
@@ -370,10 +407,9 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 	set_oom_score(pid);
 	/* Best effort, silently: start's output is read as the address, so it may print nothing
 	 * else (the server logs where it runs). */
-	if (have_opts && opts.shim_cgroup.n)
-		(void)join_cgroup(pid, opts.shim_cgroup);
-	printf("%s", addr);
-	return 0;
+	if (si.have_opts && si.opts.shim_cgroup.n)
+		(void)join_cgroup(pid, si.opts.shim_cgroup);
+	return print_address(&si, addr);
 }
 
 /* --- delete ------------------------------------------------------------------------------ */
@@ -545,24 +581,85 @@ static int is_v1_name(const char *argv0)
 	return strcmp(b ? b + 1 : argv0, "containerd-shim") == 0;
 }
 
+/* The runtime name containerd resolves to the binary BASE: containerd-shim-NAME-VER is
+ * io.containerd.NAME.VER (PROTOCOL.md 2.1, in reverse); any other name is itself. */
+static void runtime_name(const char *base, char *out, size_t cap)
+{
+	const char *prefix = "containerd-shim-", *ver = strrchr(base, '-');
+	size_t pl = strlen(prefix);
+	if (strncmp(base, prefix, pl) == 0 && ver && ver > base + pl)
+		snprintf(out, cap, "io.containerd.%.*s.%s", (int)(ver - base - pl), base + pl, ver + 1);
+	else
+		snprintf(out, cap, "%s", base);
+}
+
+#define FEATURES_URL "types.containerd.io/opencontainers/runtime-spec/1/features/Features"
+
 /*
- * -info (containerd 2.x): the options Any on stdin, a containerd.types.RuntimeInfo on stdout
- * {name=1, version=2 {version=1, revision=2}, options=3 Any}. Runtime features are not reported.
+ * `BINARY features` (the OCI runtime's features JSON) into buf; its length, or -errno, or -EIO
+ * if the runtime failed or printed nothing (youki and old runc have no such command).
+ */
+static ssize_t runtime_features(const char *binary, char *buf, size_t cap)
+{
+	const char *argv[] = { binary, "features", NULL };
+	int out = memfd_create("runtime-features", MFD_CLOEXEC), st = -1;
+	if (out < 0)
+		return -errno;
+	struct spawn_opts so = { .argv = argv, .fds = { -1, out, -1 }, .fd3 = -1 };
+	pid_t pid = spawn(&so);
+	ssize_t n = pid;
+	if (pid > 0) {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+		}
+		n = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? pread(out, buf, cap, 0) : -EIO;
+		if (n == 0 || (size_t)n == cap) /* nothing, or more than we hold */
+			n = -EIO;
+	}
+	sys_close(out);
+	return n;
+}
+
+/*
+ * -info (containerd 2.x; 2.2's mount manager asks it of every runtime not named
+ * io.containerd.runc.v2): the options Any on stdin, a containerd.types.RuntimeInfo on stdout
+ * {name=1, version=2 {version=1, revision=2}, options=3 Any, features=4 Any}, features being the
+ * OCI runtime's `features` JSON as the reference reports it. No annotations: in particular no
+ * containerd.io/runtime-allow-mounts, so containerd's mount manager handles for shimbox exactly
+ * the mounts it handles for the reference (for which it never asks).
  */
 static int print_info(const char *argv0)
 {
-	static uint8_t in[1 << 16], out[(1 << 16) + 512];
+	static uint8_t in[1 << 16], out[(1 << 17) + 512];
+	static char features[1 << 16];
+	char binary[256] = "runc";
 	struct tk_any opts;
+	struct opt_runc ro;
 	size_t n = read_stdin(in, sizeof(in));
-	const char *name = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	char name[256];
+	runtime_name(base, name, sizeof(name));
+	int have_opts = n && tk_any_decode(in, n, &opts) == 0 && opts.type_url.n;
+
+	if (have_opts && pb_str_eq(opts.type_url, OPT_RUNC_OPTIONS_URL) &&
+	    opt_runc_decode(opts.value.p, opts.value.n, &ro) == 0 && ro.binary_name.n &&
+	    pb_str_copy(binary, sizeof(binary), ro.binary_name) < 0) {
+		fprintf(stderr, "shim -info: binary_name is too long\n");
+		return 1;
+	}
 	struct pb_w w = pb_w_init(out, sizeof(out));
 	pb_put_cstr(&w, 1, name);
 	size_t m = pb_begin(&w, 2);
 	pb_put_cstr(&w, 1, shimbox_version);
 	pb_put_cstr(&w, 2, shimbox_revision);
 	pb_end(&w, m);
-	if (n && tk_any_decode(in, n, &opts) == 0 && opts.type_url.n)
+	if (have_opts)
 		tk_any_put(&w, 3, &opts);
+	ssize_t fn = runtime_features(binary, features, sizeof(features));
+	if (fn > 0) {
+		struct tk_any f = { .type_url = pb_str_of(FEATURES_URL, strlen(FEATURES_URL)),
+			            .value = pb_str_of(features, (size_t)fn) };
+		tk_any_put(&w, 4, &f);
+	}
 	if (w.err || sys_write_all(1, out, w.len) < 0) {
 		fprintf(stderr, "shim -info: cannot write the runtime info\n");
 		return 1;

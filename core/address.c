@@ -51,8 +51,8 @@ int address_clean_path(const char *in, char *out, size_t cap)
 	return (int)w;
 }
 
-int address_derive(const char *grpc_address, const char *ns, const char *key, char hex[65],
-                   char addr[ADDRESS_MAX])
+int address_derive(const char *socket_dir, const char *grpc_address, const char *ns,
+                   const char *key, char hex[65], char addr[ADDRESS_MAX])
 {
 	char joined[4096], clean[4096];
 	uint8_t sum[32];
@@ -71,7 +71,9 @@ int address_derive(const char *grpc_address, const char *ns, const char *key, ch
 		hex[2 * i + 1] = "0123456789abcdef"[sum[i] & 15];
 	}
 	hex[64] = 0;
-	return sys_fmt(addr, ADDRESS_MAX, "unix://%s/%s", ADDRESS_SOCKET_DIR, hex) < 0
+	if (!socket_dir || !*socket_dir)
+		socket_dir = ADDRESS_SOCKET_DIR;
+	return sys_fmt(addr, ADDRESS_MAX, "unix://%s/%s", socket_dir, hex) < 0
 	           ? -ENAMETOOLONG
 	           : 0;
 }

@@ -12,10 +12,13 @@
 int address_clean_path(const char *in, char *out, size_t cap) __attribute__((warn_unused_result));
 /*
  * hex(sha256(clean(grpc_address + "/" + ns + "/" + key))) into hex (65 bytes), and the address
- * "unix://" ADDRESS_SOCKET_DIR "/" hex into addr. Returns 0 or -errno.
+ * "unix://" + socket_dir + "/" + hex into addr; socket_dir NULL or "" means ADDRESS_SOCKET_DIR
+ * (2.3's BootstrapParams may name another). Returns 0 or -errno (-ENAMETOOLONG past
+ * ADDRESS_MAX).
  */
-int address_derive(const char *grpc_address, const char *ns, const char *key, char hex[65],
-                   char addr[ADDRESS_MAX]) __attribute__((warn_unused_result));
+int address_derive(const char *socket_dir, const char *grpc_address, const char *ns,
+                   const char *key, char hex[65], char addr[ADDRESS_MAX])
+    __attribute__((warn_unused_result));
 /* The filesystem path of a "unix://" address, or NULL if it is not one. */
 const char *address_path(const char *addr);
 

@@ -105,6 +105,7 @@ struct op {
 	char path[PATH_LEN + 64]; /* a file to remove when done */
 	char pidfile[PATH_LEN + 64];
 	const char *what; /* the runtime command, for messages */
+	char criu_log[PATH_LEN + 64]; /* checkpoint: CRIU's log, named in an error */
 	void (*after_drain)(struct op *op);
 };
 
@@ -119,15 +120,6 @@ static struct tk_timestamp ts_unset(void)
 {
 	struct tk_timestamp t = { TK_TS_UNSET_SECONDS, 0 };
 	return t;
-}
-
-static int str_copy(char *dst, size_t cap, struct pb_str s)
-{
-	if (s.n >= cap || memchr(s.p, 0, s.n))
-		return -1;
-	memcpy(dst, s.p, s.n);
-	dst[s.n] = 0;
-	return 0;
 }
 
 static struct pb_str cs(const char *s)
@@ -165,8 +157,8 @@ static void proc_init(struct proc *p, struct container *c)
 static int proc_set_stdio(struct proc *p, struct pb_str in, struct pb_str out, struct pb_str err)
 {
 	char *b = malloc(in.n + out.n + err.n + 3);
-	if (!b || str_copy(b, in.n + 1, in) < 0 || str_copy(b + in.n + 1, out.n + 1, out) < 0 ||
-	    str_copy(b + in.n + out.n + 2, err.n + 1, err) < 0) {
+	if (!b || pb_str_copy(b, in.n + 1, in) < 0 || pb_str_copy(b + in.n + 1, out.n + 1, out) < 0 ||
+	    pb_str_copy(b + in.n + out.n + 2, err.n + 1, err) < 0) {
 		free(b);
 		return -1;
 	}
@@ -805,9 +797,9 @@ static void parse_runc_options(const struct tk_create_req *req, struct container
 		log_warn("ignoring undecodable runc options");
 		return;
 	}
-	if (o.binary_name.n && str_copy(c->cfg.binary, sizeof(c->cfg.binary), o.binary_name) < 0)
+	if (o.binary_name.n && pb_str_copy(c->cfg.binary, sizeof(c->cfg.binary), o.binary_name) < 0)
 		log_warn("binary_name too long; using runc");
-	if (o.root.n && str_copy(c->cfg.root, sizeof(c->cfg.root), o.root) < 0)
+	if (o.root.n && pb_str_copy(c->cfg.root, sizeof(c->cfg.root), o.root) < 0)
 		log_warn("root too long; using the default");
 	c->cfg.systemd_cgroup = o.systemd_cgroup;
 	c->no_pivot = o.no_pivot_root;
@@ -829,8 +821,12 @@ static void h_create(struct call call, struct pb_str payload)
 		call_error(call, TT_UNAVAILABLE, "shim is shutting down");
 		return;
 	}
-	if (req.id.n == 0 || req.id.n >= ID_MAX || req.bundle.n == 0) {
+	if (req.id.n == 0 || req.bundle.n == 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "create: id and bundle are required");
+		return;
+	}
+	if (req.id.n >= ID_MAX || memchr(req.id.p, 0, req.id.n) || memchr(req.id.p, '/', req.id.n)) {
+		call_error(call, TT_INVALID_ARGUMENT, "create: invalid container id");
 		return;
 	}
 	if (find(req.id)) {
@@ -853,11 +849,11 @@ static void h_create(struct call call, struct pb_str payload)
 	c->created_ms = sys_mono_ms();
 	proc_init(&c->init, c);
 	c->init.terminal = req.terminal;
-	str_copy(c->id, sizeof(c->id), req.id);
+	(void)!pb_str_copy(c->id, sizeof(c->id), req.id); /* checked to fit above */
 	strcpy(c->cfg.binary, "runc");
 	strcpy(c->cfg.root, RUNC_DEFAULT_ROOT);
 	snprintf(c->cfg.ns, sizeof(c->cfg.ns), "%s", svc.ns);
-	if (str_copy(c->cfg.bundle, sizeof(c->cfg.bundle), req.bundle) < 0 ||
+	if (pb_str_copy(c->cfg.bundle, sizeof(c->cfg.bundle), req.bundle) < 0 ||
 	    proc_set_stdio(&c->init, req.stdin_path, req.stdout_path, req.stderr_path) < 0 ||
 	    sys_fmt(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->cfg.bundle) < 0) {
 		free(c->init.stdio_paths);
@@ -1385,7 +1381,7 @@ static void h_exec(struct call call, struct pb_str payload)
 	if (!c)
 		return;
 	if (req.exec_id.n == 0 || req.exec_id.n >= ID_MAX ||
-	    memchr(req.exec_id.p, '/', req.exec_id.n)) {
+	    memchr(req.exec_id.p, '/', req.exec_id.n) || memchr(req.exec_id.p, 0, req.exec_id.n)) {
 		call_error(call, TT_INVALID_ARGUMENT, "exec: invalid exec id");
 		return;
 	}
@@ -1424,7 +1420,7 @@ static void h_exec(struct call call, struct pb_str payload)
 	proc_init(p, c);
 	p->state = P_CREATED;
 	p->terminal = req.terminal;
-	str_copy(p->exec_id, sizeof(p->exec_id), req.exec_id);
+	(void)!pb_str_copy(p->exec_id, sizeof(p->exec_id), req.exec_id); /* checked above */
 	if (proc_set_stdio(p, req.stdin_path, req.stdout_path, req.stderr_path) < 0) {
 		free(p);
 		free(js);
@@ -1521,6 +1517,19 @@ static void simple_finish(struct op *op)
 		           op->job.err);
 	else
 		reply_empty(op->call);
+}
+
+/* A failed checkpoint names CRIU's log as the reference does (" path= FILE"), whatever the
+ * runtime's own message says (runc 1.1 names it, 1.2+ quotes its errors in log.json instead). */
+static void checkpoint_finish(struct op *op)
+{
+	struct stat st;
+	if (op->job.status != 0 && op->criu_log[0] && stat(op->criu_log, &st) == 0 &&
+	    !strstr(op->job.err, op->criu_log))
+		call_error(op->call, TT_UNKNOWN, "OCI runtime checkpoint failed: %s path= %s",
+		           op->job.err, op->criu_log);
+	else
+		simple_finish(op);
 }
 
 static void h_update(struct call call, struct pb_str payload)
@@ -1663,19 +1672,21 @@ static void h_checkpoint(struct call call, struct pb_str payload)
 		return;
 	}
 	struct pb_str img = o.image_path.n ? o.image_path : req.path;
-	if (str_copy(image, sizeof(image), img) < 0 || !image[0]) {
+	if (pb_str_copy(image, sizeof(image), img) < 0 || !image[0]) {
 		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: an image path is required");
 		return;
 	}
-	if (o.work_path.n ? str_copy(work, sizeof(work), o.work_path) < 0
+	if (o.work_path.n ? pb_str_copy(work, sizeof(work), o.work_path) < 0
 	                  : sys_fmt(work, sizeof(work), "%s/work/criu-work", c->cfg.bundle) < 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: work path too long");
 		return;
 	}
-	struct op *op = op_new(call, c, &c->init, simple_finish);
+	struct op *op = op_new(call, c, &c->init, checkpoint_finish);
 	if (!op)
 		return;
 	op->what = "checkpoint";
+	if (sys_fmt(op->criu_log, sizeof(op->criu_log), "%s/dump.log", work) < 0)
+		op->criu_log[0] = 0;
 	args[n++] = "checkpoint";
 	args[n++] = "--image-path";
 	args[n++] = image;

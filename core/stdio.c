@@ -263,11 +263,14 @@ static void on_ready_fd(struct loop_watch *w, uint32_t events)
 	ssize_t n = sys_read(w->fd, &b, 1);
 	if (n == -EAGAIN)
 		return;
-	/* EOF (fd 5 closed) or a byte: ready. */
-	ready_done(io, n >= 0);
+	/* A byte: ready. EOF (fd 5 closed): ready for binary://, as ever; a binary-v2:// logger
+	 * must write the byte, so EOF there means it crashed or exited before it was ready. */
+	if (n == 0 && io->ready_strict)
+		log_warn("logging binary did not call ready (it may have crashed or exited prematurely)");
+	ready_done(io, n > 0 || (n == 0 && !io->ready_strict));
 }
 
-/* binary:///path?k=v&k2=v2: args are each key followed by its value. */
+/* binary:///path?k=v&k2=v2 (or binary-v2://): args are each key followed by its value. */
 static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, int out_r,
                         int err_r, char *err, size_t errcap)
 {
@@ -277,7 +280,7 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	size_t n = 0;
 	int ready[2], e;
 
-	snprintf(buf, sizeof(buf), "%s", uri + strlen("binary://"));
+	snprintf(buf, sizeof(buf), "%s", strstr(uri, "://") + 3);
 	char *q = strchr(buf, '?');
 	if (q)
 		*q++ = 0;
@@ -341,8 +344,9 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 
 	io->terminal = cfg->terminal;
 	/* stdout names the scheme for both output streams (PROTOCOL.md 5.3). */
-	if (strncmp(out, "binary://", 9) == 0) {
+	if (strncmp(out, "binary://", 9) == 0 || strncmp(out, "binary-v2://", 12) == 0) {
 		logger_uri = out;
+		io->ready_strict = out[6] == '-';
 	} else if (strncmp(out, "file://", 7) == 0) {
 		out = errp = out + 7;
 	} else if (strncmp(out, "fifo://", 7) == 0) {

@@ -43,6 +43,7 @@ struct pio {
 	int console_out_pollable;
 	struct pio_logger *logger;
 	struct loop_watch ready;                  /* the logger's ready pipe */
+	int ready_strict; /* binary-v2://: only a byte means ready, EOF alone is a failure */
 	void (*on_ready)(struct pio *io, int ok); /* logger ready (ok) or failed */
 	void (*drained)(struct pio *io);          /* called once the output copiers have finished */
 	void *ctx;
@@ -51,7 +52,8 @@ struct pio {
 };
 
 struct pio_cfg {
-	const char *in, *out, *err; /* as containerd sent them; out may be a fifo/file/binary URI */
+	const char *in, *out, *err; /* as containerd sent them; out may be a fifo, file, binary or
+	                             * binary-v2 (2.3+) URI */
 	int terminal;
 	int uid, gid;        /* owner of the container ends, or -1 */
 	const char *id, *ns; /* for a logging binary's environment */

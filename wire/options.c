@@ -40,7 +40,7 @@ PB_DESC(extension, PB_FLAT(1, tk_any_desc));
 PB_DESC(bootstrap_params, PB_RAW(raw), PB_STR(1, instance_id), PB_STR(2, ns), PB_I32(3, log_level),
         PB_STR(4, containerd_version), PB_STR(5, containerd_ttrpc_address),
         PB_STR(6, containerd_grpc_address), PB_STR(7, containerd_binary),
-        PB_COUNT(8, nextensions, extension));
+        PB_COUNT(8, nextensions, extension), PB_STR(9, socket_dir));
 PB_CODEC(opt_bootstrap_params, struct opt_bootstrap_params, bootstrap_params)
 #undef PB_T
 

@@ -51,6 +51,7 @@ struct opt_bootstrap_params {
 	struct pb_str containerd_version, containerd_ttrpc_address, containerd_grpc_address;
 	struct pb_str containerd_binary;
 	size_t nextensions;
+	struct pb_str socket_dir; /* 2.3+, optional: "" when absent */
 	struct pb_str raw;
 };
 int opt_bootstrap_params_decode(const void *p, size_t n, struct opt_bootstrap_params *m) PB_WARN;

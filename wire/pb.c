@@ -170,6 +170,16 @@ int pb_str_eq(struct pb_str s, const char *c)
 	return s.n == n && (n == 0 || memcmp(s.p, c, n) == 0);
 }
 
+int pb_str_copy(char *dst, size_t cap, struct pb_str s)
+{
+	if (s.n >= cap || (s.n && memchr(s.p, 0, s.n)))
+		return -1;
+	if (s.n)
+		memcpy(dst, s.p, s.n);
+	dst[s.n] = 0;
+	return 0;
+}
+
 size_t pb_varint_size(uint64_t v)
 {
 	size_t n = 1;

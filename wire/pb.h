@@ -107,6 +107,9 @@ int pb_packed_next(struct pb_r *it, uint64_t *v) PB_WARN;
 
 /* Compares a slice with a C string. */
 int pb_str_eq(struct pb_str s, const char *c);
+/* Copies a slice into dst[cap] as a C string: 0, or -1 (dst untouched) if it does not fit or
+ * holds a NUL byte (which a C string would silently cut). */
+int pb_str_copy(char *dst, size_t cap, struct pb_str s) PB_WARN;
 
 /*
  * Writer: appends to buf[0..cap). The first failure sets err (sticky) and later calls do nothing,

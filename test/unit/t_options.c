@@ -164,6 +164,14 @@ static void test_bootstrap(void)
 	          opt_bootstrap_extension_next(&it, &any) == 0,
 	      "opt_bootstrap_params: extension 2, then the end");
 
+	CHECK(DECODE("opt_bootstrap_params_socket_dir", opt_bootstrap_params_decode, &m) == 0 &&
+	          streq(m.instance_id, "web-1") && streq(m.socket_dir, "/run/shimbox/s") &&
+	          m.nextensions == 0,
+	      "opt_bootstrap_params: 2.3's optional socket_dir (field 9)");
+	CHECK(DECODE("opt_bootstrap_params", opt_bootstrap_params_decode, &m) == 0 &&
+	          m.socket_dir.n == 0,
+	      "opt_bootstrap_params: socket_dir absent is empty");
+
 	/* PROTOCOL.md 2.7's hazard, both ways: neither decode fails, so core must check the ids. */
 	CHECK(DECODE("opt_bootstrap_params_legacy", opt_bootstrap_params_decode, &m) == 0 &&
 	          streq(m.instance_id, OPT_RUNC_OPTIONS_URL) && m.ns.n == 8 && m.nextensions == 0,
