@@ -33,7 +33,7 @@ FUZZ_SRC := $(wildcard test/fuzz/f_*.c)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps check unit e2e fuzz fuzz-build bench demo install lint clean
+.PHONY: all deps peers check unit e2e fuzz fuzz-build bench demo install lint clean
 
 all: build/shimbox
 
@@ -70,25 +70,34 @@ build/fuzz/f_%: test/fuzz/f_%.c test/fuzz/targets.h $(WIRE_SRC) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $< $(WIRE_SRC)
 
+# The Go-built test peers (containerd releases, runc): build/peers, pinned, cached.
+peers:
+	scripts/peers
+
 unit: $(UNIT_BIN) $(CORE_UNIT_BIN)
 fuzz-build: $(FUZZ_BIN)
 
 # The README's test command: installs what is missing, then unit, golden, fuzz replay and e2e.
 check:
 	scripts/deps
+	scripts/peers
 	$(MAKE) all unit fuzz-build
 	scripts/check
 
 e2e: all
 	scripts/deps
+	scripts/peers
 	scripts/check e2e
 
 fuzz: fuzz-build
 	scripts/fuzz $(FUZZ_SECONDS)
 
+# Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2.
+BENCH_RELEASES ?= debian v2.4.2
 bench: all
 	scripts/deps
-	scripts/bench
+	scripts/peers
+	for r in $(BENCH_RELEASES); do E2E_CONTAINERD=$$r scripts/bench || exit 1; done
 
 # The README's first command: build, start a private containerd, run a container through shimbox.
 demo:

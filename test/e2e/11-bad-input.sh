@@ -52,7 +52,7 @@ diag "shim fds before: $fd0"
 
 expect "garbage Request payload: INVALID_ARGUMENT or closed" "code=3 msg=.*|closed" garbage
 expect "frame header announcing 5 MiB: RESOURCE_EXHAUSTED or closed" "code=8 msg=.*|closed" oversize
-expect "unknown method of containerd.task.v2.Task: UNIMPLEMENTED" "code=12 msg=.*" unknown-method
+expect "unknown method of $TTCLIENT_SERVICE: UNIMPLEMENTED" "code=12 msg=.*" unknown-method
 expect "unknown service: UNIMPLEMENTED" "code=12 msg=.*" unknown-service
 expect "even stream id: INVALID_ARGUMENT or closed" "code=3 msg=.*|closed" even-stream
 expect "State payload that does not decode: an error status" "code=[1-9][0-9]* msg=.*" bad-payload "$id"

@@ -68,7 +68,7 @@ done
 check_eq "10 concurrent execs: each has its own stdout, stderr and exit status" 0 $bad
 
 # --- kill an exec ----------------------------------------------------------------------------
-has_exec() { tctr task ps "$id" 2>/dev/null | grep -q "ExecID:$1,"; }
+has_exec() { tctr task ps "$id" 2>/dev/null | grep -Eq "$(ps_exec_ere "$1")"; }
 # kill_exec EXECID SIGNAL: runs `sleep 1000` as EXECID, signals it, prints ctr's exit status.
 kill_exec() {
 	tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id "$1" "$id" sleep 1000 >/dev/null 2>&1 &
@@ -127,7 +127,7 @@ check "the container runs again after resume" wait_for 5 task_is "$id" RUNNING
 for x in last1 last2 last3; do
 	tctr task exec --fifo-dir "$CD_DIR/fifo" -d --exec-id "$x" "$id" sleep 1000 >&2
 done
-three_last() { [ "$(tctr task ps "$id" 2>/dev/null | grep -c 'ExecID:last')" -eq 3 ]; }
+three_last() { [ "$(tctr task ps "$id" 2>/dev/null | grep -Ec 'ExecID:last|exec_id:"last')" -eq 3 ]; }
 check "three more detached execs run" wait_for 10 three_last
 tctr task kill -s SIGKILL "$id" >&2
 check "the container becomes STOPPED" wait_for 10 task_is "$id" STOPPED

@@ -34,7 +34,7 @@ field() { # NUMBER HEX: field NUMBER, wire type 2
 # update ID JSON: UpdateTaskRequest{id, resources: Any{LinuxResources, JSON}}; prints the result.
 update() {
 	_any=$(field 1 "$(hex_of types.containerd.io/opencontainers/runtime-spec/1/LinuxResources)")$(field 2 "$(hex_of "$2")")
-	"$TT" "$sock" call containerd.task.v2.Task Update "$(field 1 "$(hex_of "$1")")$(field 2 "$_any")" 2>&1
+	"$TT" "$sock" call "$TTCLIENT_SERVICE" Update "$(field 1 "$(hex_of "$1")")$(field 2 "$_any")" 2>&1
 }
 
 id=$(new_id limited)
@@ -83,14 +83,14 @@ check "Update of an unknown container: NOT_FOUND (code 5): $r" matches "$r" '^co
 
 # --- pids ------------------------------------------------------------------------------------
 tctr task exec --fifo-dir "$CD_DIR/fifo" -d --exec-id pslisted "$id" sleep 1001 >&2
-has_exec() { tctr task ps "$id" 2>/dev/null | grep -q "ExecID:pslisted,"; }
+has_exec() { tctr task ps "$id" 2>/dev/null | grep -Eq "$(ps_exec_ere pslisted)"; }
 check "an exec 'pslisted' is listed by ctr task ps" wait_for 10 has_exec
 tctr task ps "$id" >"$CD_DIR/$E2E_NAME.ps" 2>&1
 sed 's/^/#   /' "$CD_DIR/$E2E_NAME.ps"
 check_eq "ctr task ps lists two processes" 2 "$(tail -n +2 "$CD_DIR/$E2E_NAME.ps" | grep -c .)"
 check_eq "... the init pid $init_pid without exec details" "$init_pid -" \
 	"$(awk -v p="$init_pid" '$1 == p { print $1, $2 }' "$CD_DIR/$E2E_NAME.ps")"
-epid=$(awk '/ExecID:pslisted,/ { print $1 }' "$CD_DIR/$E2E_NAME.ps")
+epid=$(grep -E "$(ps_exec_ere pslisted)" "$CD_DIR/$E2E_NAME.ps" | awk '{ print $1 }')
 check_eq "... and the exec's pid, with ExecID:pslisted, which runs 'sleep 1001'" "sleep 1001" \
 	"$(tr '\0' ' ' <"/proc/${epid:-none}/cmdline" 2>/dev/null | sed 's/ $//')"
 

@@ -204,11 +204,11 @@ fi
 left_sockets=
 left_mounts=
 for id in $ids; do
-	s=/run/containerd/s/$(printf '%s' "$CD_SOCK/$E2E_NS/$id" | sha256sum | cut -d' ' -f1)
+	s=$(socket_for "$E2E_NS" "$id")
 	[ -e "$s" ] && left_sockets="$left_sockets $id"
 	is_mounted "$(rootfs_dir "$id")" && left_mounts="$left_mounts $id"
 done
-check_eq "no socket left under /run/containerd/s by the short-lived shims" "" "$left_sockets"
+check_eq "no socket left under $(shim_socket_dir) by the short-lived shims" "" "$left_sockets"
 check_eq "no rootfs left mounted by the short-lived shims" "" "$left_mounts"
 check_eq "only the long-lived container's rootfs is mounted in the namespace" "$(rootfs_dir "$long")" \
 	"$(mounts_under "$CD_DIR/state/io.containerd.runtime.v2.task/$E2E_NS" | tr '\n' ' ' | sed 's/ $//')"

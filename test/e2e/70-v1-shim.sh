@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# releases: <2.0
 # 70 v1 shim: the legacy runtime io.containerd.runtime.v1.linux with shimbox as its
 # `containerd-shim`. A private containerd of its own (the suite's has no v1 configuration)
 # names $CD_DIR/bin/containerd-shim -> the shim under test as its v1 shim. Through ctr: run with

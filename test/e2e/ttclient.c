@@ -22,7 +22,9 @@
  * response), "noreply" (nothing within the wait), or "sent" (modes that only send).
  * Exit status: 0 when a result line was printed, 1 connection or I/O error, 2 usage,
  * 3 overall timeout (TTCLIENT_TIMEOUT seconds, default 15). TTCLIENT_NS, if set, is sent as the
- * containerd-namespace-ttrpc metadata.
+ * containerd-namespace-ttrpc metadata; TTCLIENT_TRACEPARENT, if set, as a W3C traceparent (as
+ * containerd 2.x's OpenTelemetry interceptor sends it). TTCLIENT_SERVICE names the task service
+ * of the modes above (default containerd.task.v2.Task; 2.x's reference serves only v3).
  */
 #include "wire/pb.h"
 #include "wire/ttrpc.h"
@@ -37,7 +39,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define TASK_SVC "containerd.task.v2.Task"
+#define TASK_SVC task_service()
+
+static const char *task_service(void)
+{
+	const char *s = getenv("TTCLIENT_SERVICE");
+	return s && *s ? s : "containerd.task.v2.Task";
+}
 
 static uint8_t rbuf[TT_MAX_MSG + TT_HDR_LEN];
 static uint8_t wbuf[1 << 16];
@@ -127,8 +135,13 @@ static void send_request(int fd, uint32_t stream, const char *svc, const char *m
                          const void *payload, size_t n)
 {
 	struct pb_w w = pb_w_init(wbuf, sizeof(wbuf));
-	struct tt_kv kv = { "containerd-namespace-ttrpc", getenv("TTCLIENT_NS") };
-	tt_req_encode(&w, svc, method, payload, n, 0, &kv, kv.value ? 1 : 0);
+	struct tt_kv kv[2];
+	size_t nkv = 0;
+	if (getenv("TTCLIENT_NS"))
+		kv[nkv++] = (struct tt_kv){ "containerd-namespace-ttrpc", getenv("TTCLIENT_NS") };
+	if (getenv("TTCLIENT_TRACEPARENT"))
+		kv[nkv++] = (struct tt_kv){ "traceparent", getenv("TTCLIENT_TRACEPARENT") };
+	tt_req_encode(&w, svc, method, payload, n, 0, kv, nkv);
 	if (w.err) {
 		fprintf(stderr, "ttclient: request too large\n");
 		exit(2);
