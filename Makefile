@@ -31,7 +31,7 @@ CORE_UNIT_SRC := $(wildcard test/unit/m_*.c)
 CORE_UNIT_BIN := $(CORE_UNIT_SRC:test/unit/%.c=build/test/%)
 FUZZ_SRC := $(wildcard test/fuzz/f_*.c)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
-FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 10000000
 
 .PHONY: all deps peers check unit e2e fuzz fuzz-build bench demo install lint clean
 
@@ -89,8 +89,10 @@ e2e: all
 	scripts/peers
 	scripts/check e2e
 
+# Every decoder for FUZZ_RUNS executions of its own; what adds coverage joins the committed
+# corpora, and the figures go to docs/FUZZING.md. `scripts/fuzz SECONDS` is the quick look.
 fuzz: fuzz-build
-	scripts/fuzz $(FUZZ_SECONDS)
+	scripts/fuzz --runs $(FUZZ_RUNS) --report docs/FUZZING.md
 
 # Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2.
 BENCH_RELEASES ?= debian v2.4.2

@@ -48,6 +48,12 @@ wait_for 10 task_is "$id" STOPPED
 check "the task deletes" tctr task delete "$id"
 tctr container delete "$id" >&2
 check "its socket is removed" wait_for 5 test ! -e "$sock"
+# 2.2+ asks `-info` of a runtime given by path before each Create (the mount manager; 2.4 for
+# the deprecated annotation) and logs an error when it fails.
+if cd_at_least 2.2; then
+	check "containerd read the shim's -info without an error (its log)" \
+		sh -c "! grep -E 'failed to load runtime info|failed to query deprecated runtime-allow-mounts' '$CD_DIR/containerd.log'"
+fi
 
 # --- -info -----------------------------------------------------------------------------------
 cat >"$T/info.proto" <<'EOF'

@@ -191,7 +191,7 @@ check "exec -t: the exec's stdin is a terminal (tty prints /dev/pts/N)" \
 # ListPids: every known process carries its containerd.linux.runc.ProcessDetails.
 cctr task ps "$id" >"$T/ps" 2>&1
 check "ctr task ps lists init with its ProcessDetails (ExecID = the container id)" \
-	grep -q "^$pid .*ExecID:$id" "$T/ps"
+	grep -Eq "^$pid .*$(ps_exec_ere "$id")" "$T/ps"
 grep -q "^$pid " "$T/ps" || sed 's/^/#   /' "$T/ps"
 
 # The v1 service on the shim's socket, as containerd calls it.
