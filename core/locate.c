@@ -4,6 +4,7 @@
 
 #include "sys.h"
 #include "wire/events.h"
+#include "wire/json.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -95,6 +96,22 @@ int loc_in_state_dir(const char *path)
 	       strstr(path, "/io.containerd.runtime.v1.linux/") != NULL;
 }
 
+/* containerd 1.7+'s bootstrap.json {"version":..,"address":"unix://...",..}: its address. */
+static ssize_t bootstrap_address(const char *bundle, char *addr, size_t cap)
+{
+	char path[PATH_MAX], doc[4096];
+	struct pb_str v;
+	if (sys_fmt(path, sizeof(path), "%s/bootstrap.json", bundle) < 0)
+		return -ENAMETOOLONG;
+	ssize_t n = sys_read_file(path, doc, sizeof(doc));
+	if (n < 0)
+		return n;
+	if (json_get(pb_str_of(doc, (size_t)n), "address", &v) != 1)
+		return -ENOENT;
+	int m = json_string(v, addr, cap);
+	return m > 0 ? m : -ENOENT;
+}
+
 int loc_address(const char *bundle, char *addr, size_t cap)
 {
 	char path[PATH_MAX];
@@ -102,6 +119,8 @@ int loc_address(const char *bundle, char *addr, size_t cap)
 	if (e < 0)
 		return e;
 	ssize_t n = sys_read_file(path, addr, cap);
+	if (n == -ENOENT) /* a shim that writes none (2.x's reference): what containerd recorded */
+		n = bootstrap_address(bundle, addr, cap);
 	if (n < 0)
 		return (int)n;
 	while (n > 0 && (addr[n - 1] == '\n' || addr[n - 1] == ' ' || addr[n - 1] == '\r'))

@@ -31,7 +31,8 @@ int loc_resolve(struct loc *l, const char *bundle, const char *state, const char
  * ".../io.containerd.runtime.v1.linux/..."). */
 int loc_in_state_dir(const char *path);
 
-/* Reads <bundle>/address (whitespace trimmed) into addr. Its length, or -errno (-ENOENT). */
+/* Reads <bundle>/address (whitespace trimmed) into addr, or where there is none, the address
+ * containerd 1.7+ recorded in <bundle>/bootstrap.json. Its length, or -errno (-ENOENT). */
 int loc_address(const char *bundle, char *addr, size_t cap) __attribute__((warn_unused_result));
 
 #endif
