@@ -5,6 +5,7 @@
 # '/'; 50 such Execs leave the shim with init as its only process and no more memory than a
 # few KiB (no spec kept for a process nobody can reach); a good exec still runs afterwards.
 # Straight over ttrpc (build/e2e/ttclient call), as containerd would never send such ids.
+# Hardening of shimbox's own: the reference accepts such exec ids (beyond_reference).
 set -u
 : "${E2E_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 E2E_NAME=$(basename "$0" .sh)
@@ -40,13 +41,13 @@ exec_req() { # EXEC_ID_HEX: ExecProcessRequest{id, exec_id, spec}
 call() { TTCLIENT_NS=$E2E_NS "$TT" "$sock" call "$TTCLIENT_SERVICE" "$@" 2>&1; }
 
 r=$(call Exec "$(exec_req 00)")
-check "an exec id that is a single NUL byte is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
+beyond_reference "" "the reference accepts them" "an exec id that is a single NUL byte is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
 r=$(call Exec "$(exec_req "$(hex_of ok)00$(hex_of tail)")")
-check "an exec id with a NUL inside is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
+beyond_reference "" "the reference accepts them" "an exec id with a NUL inside is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
 r=$(call Exec "$(exec_req "$(hex_of a/b)")")
-check "an exec id with a '/' is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
+beyond_reference "" "the reference accepts them" "an exec id with a '/' is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
 r=$(call Create "$(field 1 "$(hex_of x)00$(hex_of y)")$(field 2 "$(hex_of /tmp)")")
-check "a container id with a NUL is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
+beyond_reference "" "the reference accepts them" "a container id with a NUL is refused with INVALID_ARGUMENT ($r)" matches "$r" '^code=3 '
 
 rss0=$(rss_kb "$spid")
 n=0 refused=0
@@ -56,11 +57,11 @@ while [ $n -lt 50 ]; do
 	n=$((n + 1))
 done
 rss1=$(rss_kb "$spid")
-check_eq "50 Execs with NUL-led ids: all refused" 50 "$refused"
+beyond_reference "" "the reference accepts them" "50 Execs with NUL-led ids: all refused" [ "$refused" -eq 50 ]
 check_eq "... and init is still the container's only process" 1 \
 	"$(tctr task ps "$id" 2>/dev/null | tail -n +2 | wc -l | tr -d ' ')"
 diag "shim RSS before and after the 50 refused Execs: $rss0 -> $rss1 KiB"
-check "... and the shim kept none of their 16 KiB specs (RSS grew by less than 256 KiB)" \
+beyond_reference "" "the reference keeps them" "... and the shim kept none of their 16 KiB specs (RSS grew by less than 256 KiB)" \
 	[ $((rss1 - rss0)) -lt 256 ]
 out=$(tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id good "$id" echo fine 2>&1)
 check_eq "a good exec still runs" fine "$out"

@@ -48,9 +48,12 @@ chmod 755 "$T/bin/runc"
 	slow_run=$!
 	check "slow-1's runc create is in flight" wait_for 10 test -s "$T/runc.log"
 	st=$(TTCLIENT_NS=$E2E_NS TTCLIENT_TIMEOUT=2 "$TT" "$sock" state "$fast" 2>&1)
-	check "State of fast is answered within 2 s during slow-1's create ($st)" matches "$st" '^code=0 status=2 '
+	why="the reference before 2.3 holds State behind a Create in flight (containerd PR 13483)"
+	beyond_reference "<2.3" "$why" \
+		"State of fast is answered within 2 s during slow-1's create ($st)" matches "$st" '^code=0 status=2 '
 	st=$(TTCLIENT_NS=$E2E_NS TTCLIENT_TIMEOUT=2 "$TT" "$sock" state "$slow" 2>&1)
-	check "State of slow-1 itself is answered within 2 s ($st)" matches "$st" '^code='
+	beyond_reference "<2.3" "$why" \
+		"State of slow-1 itself is answered within 2 s ($st)" matches "$st" '^code='
 	check "ctr task ls answers within 2 s" timeout 2 ctr --address "$CD_SOCK" -n "$E2E_NS" task ls
 	out=$(E2E_CTR_TIMEOUT=3 tctr task exec --fifo-dir "$CD_DIR/fifo" --exec-id probe "$fast" sh -c 'echo probed; exit 6' 2>&1)
 	rc=$?
