@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ttbench: times Task API calls on a shim's socket, with our own wire layer as the client
- * (wire/*.c, built with cc and glibc by scripts/bench). One connection, one call in flight at a time;
+ * (the wire/ codecs, built with cc and glibc by scripts/bench). One connection, one call in flight at a time;
  * each call is timed with clock_gettime(CLOCK_MONOTONIC) from the first byte written to the last
  * byte of its Response read.
  *
  * usage: ttbench SOCKET state N ID [RAWFILE]
- *          N calls of containerd.task.v2.Task/State{id: ID}
+ *          N calls of State{id: ID} on the task service TTCLIENT_SERVICE (default
+ *          containerd.task.v2.Task; 2.x's reference serves only containerd.task.v3.Task)
  *        ttbench SOCKET exec N ID [RAWFILE]
  *          N cycles of Exec (process `true`, no stdio) / Start / Wait / Delete on container ID;
  *          one cycle is timed as one sample
@@ -30,7 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TASK_SVC "containerd.task.v2.Task"
+#define TASK_SVC task_service()
+
+static const char *task_service(void)
+{
+	const char *s = getenv("TTCLIENT_SERVICE");
+	return s && *s ? s : "containerd.task.v2.Task";
+}
 #define PROCESS_URL "types.containerd.io/opencontainers/runtime-spec/1/Process"
 
 static uint8_t rbuf[TT_MAX_MSG + TT_HDR_LEN];
