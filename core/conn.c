@@ -2,11 +2,13 @@
 /* ttrpc server side of the loop: one object per connection, reference-counted by parked calls. */
 #include "conn.h"
 
+#include "budget.h"
 #include "log.h"
 #include "loop.h"
 #include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 struct outbuf {
 	struct outbuf *next;
 	size_t len, off;
+	size_t cost; /* what it costs in the heap (BUDGET_COST), charged to the budget */
 	uint8_t data[];
 };
 
@@ -31,16 +34,22 @@ struct conn {
 	struct tt_hdr h;
 	uint8_t *payload;
 	size_t payload_got;
+	size_t payload_cost; /* charged to the budget for payload, 0 for a small one */
 	size_t discard;
 	struct outbuf *out_head, *out_tail;
-	size_t out_bytes;
+	size_t out_bytes; /* not yet sent */
+	size_t out_cost;  /* heap held by the queue */
+	size_t calls;     /* requests dispatched and not yet answered */
+	int rd_eof;       /* the peer half-closed: read nothing more, close once all is answered */
 	struct conn *next, *prev;
 };
 
-#define CONN_OUT_MAX (8u << 20)
-
 static struct loop_watch listen_w = { .fd = -1 };
+static struct loop_timer accept_timer;
+static int spare_fd = -1;   /* kept for EMFILE: closed to accept and shed one connection */
+static int accept_trouble; /* a refusal burst is being logged once; reset by an accept */
 static conn_dispatch_fn dispatch_fn;
+static conn_closed_fn closed_fn;
 static struct conn *conns;
 static size_t nconns;
 
@@ -49,9 +58,11 @@ static void conn_unref(struct conn *c)
 	if (--c->refs > 0)
 		return;
 	free(c->payload);
+	budget_give(c->payload_cost);
 	while (c->out_head) {
 		struct outbuf *o = c->out_head;
 		c->out_head = o->next;
+		budget_give(o->cost);
 		free(o);
 	}
 	free(c);
@@ -71,17 +82,42 @@ static void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	nconns--;
+	c->refs++;
+	if (c->calls && closed_fn)
+		closed_fn(c); /* parked calls of a peer that is gone are abandoned */
 	conn_unref(c);
+	conn_unref(c);
+}
+
+/* A half-closed peer is closed once nothing it asked for is left to answer or send. */
+static int conn_done_after_eof(struct conn *c)
+{
+	if (!c->closed && c->rd_eof && c->calls == 0 && !c->out_head) {
+		conn_close(c);
+		return 1;
+	}
+	return 0;
+}
+
+static int conn_readable(const struct conn *c)
+{
+	return !c->rd_eof && c->out_cost < CONN_OUT_MAX;
 }
 
 static void conn_update_events(struct conn *c)
 {
 	/* A client that does not read its replies stops being read: the queue stays bounded. */
-	uint32_t ev = c->out_bytes < CONN_OUT_MAX ? EPOLLIN | EPOLLRDHUP : 0;
+	uint32_t ev = conn_readable(c) ? EPOLLIN | EPOLLRDHUP : 0;
 	if (c->out_head)
 		ev |= EPOLLOUT;
-	if (!c->closed && c->w.events != ev && loop_set(&c->w, ev) < 0)
+	if (c->closed || conn_done_after_eof(c))
+		return;
+	if (ev == 0 && c->w.events) {
+		loop_del(&c->w); /* nothing to wait for until a parked call is answered */
+		c->w.events = 0;
+	} else if (ev && c->w.events != ev && loop_set(&c->w, ev) < 0) {
 		conn_close(c);
+	}
 }
 
 static void conn_flush(struct conn *c)
@@ -104,6 +140,8 @@ static void conn_flush(struct conn *c)
 		c->out_head = o->next;
 		if (!c->out_head)
 			c->out_tail = NULL;
+		c->out_cost -= o->cost;
+		budget_give(o->cost);
 		free(o);
 	}
 	conn_update_events(c);
@@ -120,8 +158,13 @@ static void conn_send(struct conn *c, uint32_t stream, int code, const char *msg
 		n = 0;
 	}
 	size_t cap = TT_HDR_LEN + n + (msg ? strlen(msg) : 0) + 32;
+	/* Charged, never refused: a reply is owed. conn_readable bounds the queue instead. */
+	size_t cost = BUDGET_COST(sizeof(struct outbuf) + cap);
+	if (budget_take(cost) < 0)
+		cost = 0;
 	struct outbuf *o = malloc(sizeof(*o) + cap);
 	if (!o) {
+		budget_give(cost);
 		log_error("out of memory for a reply; closing the connection");
 		conn_close(c);
 		return;
@@ -132,7 +175,9 @@ static void conn_send(struct conn *c, uint32_t stream, int code, const char *msg
 	tt_hdr_encode(o->data, &h);
 	o->len = TT_HDR_LEN + w.len;
 	o->off = 0;
+	o->cost = cost;
 	o->next = NULL;
+	c->out_cost += cost;
 	if (c->out_tail)
 		c->out_tail->next = o;
 	else
@@ -145,7 +190,21 @@ static void conn_send(struct conn *c, uint32_t stream, int code, const char *msg
 /* Every call carries one reference on its connection, taken before dispatch and dropped here. */
 static void call_done(struct call c)
 {
-	conn_unref(c.conn);
+	struct conn *conn = c.conn;
+	conn->calls--;
+	if (!conn_done_after_eof(conn) && !conn->closed)
+		conn_update_events(conn); /* a paused reader may go on */
+	conn_unref(conn);
+}
+
+void call_abandon(struct call c)
+{
+	call_done(c);
+}
+
+struct conn *call_conn(struct call c)
+{
+	return c.conn;
 }
 
 void call_reply(struct call c, const void *payload, size_t n)
@@ -208,7 +267,8 @@ static void conn_frame(struct conn *c)
 
 	if (c->h.type != TT_REQUEST)
 		return; /* responses and data frames are ignored "for future compat" */
-	c->refs++;      /* the call's reference, dropped by its reply */
+	c->refs++; /* the call's reference, dropped by its reply */
+	c->calls++;
 	if ((e = tt_req_decode(c->payload, c->h.len, &req)) < 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: %s",
 		           pb_error_text(e));
@@ -217,7 +277,7 @@ static void conn_frame(struct conn *c)
 	dispatch_fn(call, &req);
 }
 
-/* One non-blocking read: > 0 bytes, 0 when nothing is there yet, -1 at EOF or on an error. */
+/* One non-blocking read: > 0 bytes, 0 when nothing is there yet, -2 at EOF, -1 on an error. */
 static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 {
 	for (;;) {
@@ -226,14 +286,19 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 			return r;
 		if (r < 0 && errno == EINTR)
 			continue;
-		return r < 0 && errno == EAGAIN ? 0 : -1;
+		if (r == 0)
+			return -2;
+		return errno == EAGAIN ? 0 : -1;
 	}
 }
 
-/* Reads what is available; returns -1 once the connection is closed. */
+/*
+ * Reads what is available, frame by frame, and stops as soon as the connection's reply queue
+ * reaches CONN_OUT_MAX. Returns 0, -2 at EOF, or -1 once the connection is to be closed.
+ */
 static int conn_read(struct conn *c)
 {
-	for (;;) {
+	while (conn_readable(c)) {
 		if (c->hdr_got < TT_HDR_LEN) {
 			ssize_t r = conn_recv(c, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got);
 			if (r <= 0)
@@ -248,13 +313,31 @@ static int conn_read(struct conn *c)
 				c->discard = c->h.len;
 				struct call call = { c, c->h.stream, NULL };
 				c->refs++;
+				c->calls++;
 				call_error(call, code, "%s", msg);
 				if (c->closed)
 					return -1;
 			} else {
+				size_t cost = c->h.len > CONN_SMALL_MSG ? BUDGET_COST(c->h.len) : 0;
+				if (cost && budget_take(cost) < 0) {
+					c->discard = c->h.len;
+					struct call call = { c, c->h.stream, NULL };
+					c->refs++;
+					c->calls++;
+					call_error(call, TT_RESOURCE_EXHAUSTED,
+					           "request of %u bytes refused: the shim's buffer "
+					           "budget (%zu MiB) is spent",
+					           c->h.len, BUDGET_MAX >> 20);
+					if (c->closed)
+						return -1;
+					continue;
+				}
 				c->payload = malloc(c->h.len ? c->h.len : 1);
-				if (!c->payload)
+				if (!c->payload) {
+					budget_give(cost);
 					return -1;
+				}
+				c->payload_cost = cost;
 				c->payload_got = 0;
 			}
 		}
@@ -286,12 +369,15 @@ static int conn_read(struct conn *c)
 		conn_frame(c);
 		free(c->payload);
 		c->payload = NULL;
+		budget_give(c->payload_cost);
+		c->payload_cost = 0;
 		c->hdr_got = 0;
 		int closed = c->closed;
 		conn_unref(c);
 		if (closed)
 			return -1;
 	}
+	return 0;
 }
 
 static void on_conn(struct loop_watch *w, uint32_t events)
@@ -301,12 +387,61 @@ static void on_conn(struct loop_watch *w, uint32_t events)
 		conn_flush(c);
 	if (c->closed)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Both directions are shut (the peer closed) or the socket failed: what it sent
+		 * is still served, but no reply can be delivered: its parked calls are abandoned. */
 		c->refs++;
-		if (conn_read(c) < 0)
+		(void)conn_read(c);
+		conn_close(c);
+		conn_unref(c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP)) {
+		c->refs++;
+		int r = conn_read(c);
+		if (r == -1) {
 			conn_close(c);
+		} else if (r == -2) {
+			/* Half-closed (shutdown SHUT_WR): it still reads. Answer what it asked. */
+			c->rd_eof = 1;
+			conn_update_events(c);
+		} else {
+			conn_update_events(c);
+		}
 		conn_unref(c);
 	}
+}
+
+static void on_accept(struct loop_watch *w, uint32_t events);
+
+static void on_accept_timer(struct loop_timer *t)
+{
+	(void)t;
+	if (listen_w.fd >= 0 && loop_set(&listen_w, EPOLLIN) < 0)
+		log_error("cannot watch the listening socket again");
+}
+
+/* Sheds one pending connection while fds are exhausted (EMFILE/ENFILE), so that the listener
+ * does not stay readable and spin the loop; if even that fails, stops watching it for a while. */
+static void accept_exhausted(int err)
+{
+	if (!accept_trouble)
+		log_warn("accept: %s: refusing connections until fds are free again (%zu open "
+		         "connections)",
+		         strerror(err), nconns);
+	accept_trouble = 1;
+	if (spare_fd >= 0) {
+		sys_closep(&spare_fd);
+		int fd = accept4(listen_w.fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			sys_close(fd);
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return;
+	}
+	loop_del(&listen_w);
+	accept_timer.fn = on_accept_timer;
+	loop_timer_arm(&accept_timer, ACCEPT_RETRY_MS);
 }
 
 static void on_accept(struct loop_watch *w, uint32_t events)
@@ -317,10 +452,20 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_exhausted(errno);
+			else if (errno != EAGAIN)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
+		if (nconns >= CONN_MAX) {
+			if (!accept_trouble)
+				log_warn("refusing connections: %d are open already", CONN_MAX);
+			accept_trouble = 1;
+			sys_close(fd);
+			continue;
+		}
+		accept_trouble = 0;
 		struct ucred cr;
 		socklen_t len = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != geteuid() ||
@@ -352,10 +497,15 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 
 int conn_listen(int lfd, conn_dispatch_fn dispatch)
 {
+	/* Inherited as fd 3 without FD_CLOEXEC: no runc, logger or publisher child may hold it. */
+	if (fcntl(lfd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
 	int e = sys_set_nonblock(lfd, 1);
 	if (e < 0)
 		return e;
 	dispatch_fn = dispatch;
+	if (spare_fd < 0)
+		spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	listen_w.fd = lfd;
 	listen_w.fn = on_accept;
 	return loop_set(&listen_w, EPOLLIN);
@@ -364,7 +514,14 @@ int conn_listen(int lfd, conn_dispatch_fn dispatch)
 void conn_stop_listening(void)
 {
 	loop_del(&listen_w);
+	loop_timer_cancel(&accept_timer);
 	sys_closep(&listen_w.fd);
+	sys_closep(&spare_fd);
+}
+
+void conn_on_close(conn_closed_fn fn)
+{
+	closed_fn = fn;
 }
 
 size_t conn_count(void)

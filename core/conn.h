@@ -3,6 +3,16 @@
  * ttrpc server connections: accept (with the SO_PEERCRED check), frame reading, request dispatch
  * and ordered, non-blocking replies. A request is answered exactly once, now or later, through
  * its struct call; a call outlives its connection (the reply is then dropped).
+ *
+ * Bounds (README "Limits"): at most CONN_MAX connections (more are accepted and closed, logged
+ * once a burst; with fds exhausted, one pending connection is shed per wakeup so that the loop
+ * never spins). A request payload above CONN_SMALL_MSG is charged to the budget (budget.h) while
+ * it is received, and refused with RESOURCE_EXHAUSTED when the budget is spent (its bytes are
+ * read and dropped, the connection goes on); so at most BUDGET_MAX + CONN_MAX x CONN_SMALL_MSG
+ * of request bytes are held. Queued replies are charged too; a connection whose queue holds
+ * CONN_OUT_MAX is not read until it drains. A peer that half-closes (SHUT_WR) still gets the
+ * replies of what it asked, then is closed; a peer that is gone (HUP) is closed at once, and
+ * its parked calls are handed to the conn_on_close callback to be abandoned.
  */
 #ifndef SHIMBOX_CORE_CONN_H
 #define SHIMBOX_CORE_CONN_H
@@ -13,6 +23,11 @@
 #include <stdint.h>
 
 struct conn;
+
+#define CONN_MAX 256
+#define CONN_SMALL_MSG (64u << 10)
+#define CONN_OUT_MAX (256u << 10)
+#define ACCEPT_RETRY_MS 100
 
 /* A pending request: where its reply goes. Copy it to park a request (it holds a reference on
  * its connection until the reply); reply exactly once. */
@@ -33,6 +48,14 @@ int conn_listen(int lfd, conn_dispatch_fn dispatch) __attribute__((warn_unused_r
 void conn_stop_listening(void);
 
 void call_reply(struct call c, const void *payload, size_t n);
+/* Drops a parked call without a reply: only for calls of a closed connection (conn_on_close). */
+void call_abandon(struct call c);
+/* The connection a call came on: to compare with conn_on_close's argument. */
+struct conn *call_conn(struct call c);
+/* Called when a connection with parked calls is closed (the peer is gone): the service
+ * abandons every call parked for it (call_abandon). */
+typedef void (*conn_closed_fn)(struct conn *c);
+void conn_on_close(conn_closed_fn fn);
 void call_error(struct call c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -2051,9 +2051,35 @@ size_t svc_container_count(void)
 	return ncontainers;
 }
 
+/* A Wait dies with its connection: a peer that is gone cannot take the answer, and its
+ * waiters would otherwise live as long as the process (conn_on_close). */
+static void drop_waiters_of(struct proc *p, struct conn *conn)
+{
+	for (struct waiter **pp = &p->waiters; *pp;) {
+		struct waiter *wt = *pp;
+		if (call_conn(wt->call) != conn) {
+			pp = &wt->next;
+			continue;
+		}
+		*pp = wt->next;
+		call_abandon(wt->call);
+		free(wt);
+	}
+}
+
+static void on_conn_closed(struct conn *conn)
+{
+	for (struct container *c = containers; c; c = c->next) {
+		drop_waiters_of(&c->init, conn);
+		for (struct proc *p = c->execs; p; p = p->next)
+			drop_waiters_of(p, conn);
+	}
+}
+
 int svc_init(const struct svc_config *cfg)
 {
 	svc = *cfg;
 	started_ms = sys_mono_ms();
+	conn_on_close(on_conn_closed);
 	return 0;
 }

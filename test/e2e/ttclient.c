@@ -17,6 +17,15 @@
  *   call SERVICE METHOD HEXPAYLOAD
  *   state ID             containerd.task.v2.Task/State{id}, decoded
  *   repeat N ID          N State calls on one connection, each answered in turn
+ *   partial-big SECS     a header announcing 4 MiB and 4 MiB - 1 bytes of it; then waits SECS
+ *                        for an answer (a refusal: code=8) and prints it, or "noreply"
+ *   pipeline N SECS ID   up to N State requests sent without reading a reply, until the shim
+ *                        stops taking them for 1 s ("sent=K"); held SECS, then closed
+ *   halfclose-wait ID EXECID  Wait{ID, EXECID}, then shutdown(SHUT_WR); prints the reply
+ *                        ("code=0 exit_status=S") however long it takes (TTCLIENT_TIMEOUT)
+ *   wait-close N ID      N connections in turn, each sending Wait{ID} and closing ("sent=K
+ *                        refused=R": R were closed by the shim before taking the Wait)
+ *   hold N SECS          N more connections held open SECS ("opened=K": those that connected)
  * Prints one line: "code=N msg=TEXT" (error response), "code=0 payload=HEX" (call),
  * "code=0 status=S pid=P exit_status=E" (state), "closed" (EOF or reset before a whole
  * response), "noreply" (nothing within the wait), or "sent" (modes that only send).
@@ -297,11 +306,33 @@ static int oversize(int fd)
 	return report(fd, 5000, NULL);
 }
 
+/* WaitResponse: exit_status=1. */
+static void ok_wait(const struct tt_resp *resp)
+{
+	struct pb_r r = pb_r_of(resp->payload);
+	struct pb_field f;
+	uint64_t st = 0;
+	while (pb_next(&r, &f) > 0)
+		if (f.type == PB_VARINT && f.num == 1)
+			st = f.u;
+	printf("code=0 exit_status=%llu\n", (unsigned long long)st);
+}
+
+static size_t wait_request(uint8_t *buf, size_t cap, const char *id, const char *exec_id)
+{
+	struct pb_w w = pb_w_init(buf, cap);
+	pb_put_cstr(&w, 1, id);
+	if (exec_id && *exec_id)
+		pb_put_cstr(&w, 2, exec_id);
+	return w.err ? 0 : w.len;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: ttclient SOCKET garbage|noise|oversize|unknown-method|"
 	                "unknown-service|truncated|midheader|even-stream|bad-payload ID|"
-	                "call SERVICE METHOD HEX|state ID|repeat N ID\n");
+	                "call SERVICE METHOD HEX|state ID|repeat N ID|partial-big SECS|"
+	                "pipeline N SECS ID|halfclose-wait ID EXECID|wait-close N ID|hold N SECS\n");
 	exit(2);
 }
 
@@ -404,6 +435,77 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("code=0 answered=%ld\n", count);
+		return 0;
+	}
+	if (strcmp(mode, "partial-big") == 0 && argc == 4) {
+		static uint8_t big[TT_MAX_MSG];
+		struct tt_hdr h = { TT_MAX_MSG, 1, TT_REQUEST, 0 };
+		tt_hdr_encode(p, &h);
+		memset(big, 0x0a, sizeof(big));
+		if (send_all(fd, p, TT_HDR_LEN) < 0 || send_all(fd, big, sizeof(big) - 1) < 0) {
+			printf("closed\n");
+			return 0;
+		}
+		return report(fd, atoi(argv[3]) * 1000, NULL);
+	}
+	if (strcmp(mode, "pipeline") == 0 && argc == 6) {
+		long count = atol(argv[3]), sent = 0;
+		size_t n = id_request(p, sizeof(p), argv[5]);
+		struct pb_w w = pb_w_init(wbuf, sizeof(wbuf));
+		tt_req_encode(&w, TASK_SVC, "State", p, n, 0, NULL, 0);
+		static uint8_t frame[TT_HDR_LEN + 4096];
+		memcpy(frame + TT_HDR_LEN, wbuf, w.len);
+		for (; sent < count; sent++) {
+			struct tt_hdr h = { (uint32_t)w.len, (uint32_t)(2 * sent + 1), TT_REQUEST, 0 };
+			struct pollfd pfd = { fd, POLLOUT, 0 };
+			tt_hdr_encode(frame, &h);
+			if (poll(&pfd, 1, 1000) != 1 || send_all(fd, frame, TT_HDR_LEN + w.len) < 0)
+				break; /* the shim stopped reading (a frame may be cut: it waits) */
+		}
+		printf("sent=%ld\n", sent);
+		fflush(stdout);
+		sleep((unsigned)atoi(argv[4]));
+		return 0;
+	}
+	if (strcmp(mode, "halfclose-wait") == 0 && argc == 5) {
+		size_t n = wait_request(p, sizeof(p), argv[3], argv[4]);
+		send_request(fd, 1, TASK_SVC, "Wait", p, n);
+		shutdown(fd, SHUT_WR);
+		return report(fd, 3600 * 1000, ok_wait);
+	}
+	if (strcmp(mode, "wait-close") == 0 && argc == 5) {
+		long count = atol(argv[3]), refused = 0;
+		size_t n = wait_request(p, sizeof(p), argv[4], NULL);
+		struct pb_w w = pb_w_init(wbuf, sizeof(wbuf));
+		struct tt_kv kv = { "containerd-namespace-ttrpc", getenv("TTCLIENT_NS") };
+		tt_req_encode(&w, TASK_SVC, "Wait", p, n, 0, &kv, kv.value ? 1 : 0);
+		static uint8_t frame[TT_HDR_LEN + 4096];
+		struct tt_hdr h = { (uint32_t)w.len, 1, TT_REQUEST, 0 };
+		tt_hdr_encode(frame, &h);
+		memcpy(frame + TT_HDR_LEN, wbuf, w.len);
+		close(fd);
+		for (long i = 0; i < count; i++) {
+			int c = dial(argv[1]);
+			if (send_all(c, frame, TT_HDR_LEN + w.len) < 0)
+				refused++;
+			close(c);
+		}
+		printf("sent=%ld refused=%ld\n", count - refused, refused);
+		return 0;
+	}
+	if (strcmp(mode, "hold") == 0 && argc == 5) {
+		long count = atol(argv[3]), opened = 0;
+		for (long i = 0; i < count; i++) {
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			const char *path = strncmp(argv[1], "unix://", 7) == 0 ? argv[1] + 7 : argv[1];
+			int c = socket(AF_UNIX, SOCK_STREAM, 0);
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+			if (c >= 0 && connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				opened++;
+		}
+		printf("opened=%ld\n", opened);
+		fflush(stdout);
+		sleep((unsigned)atoi(argv[4]));
 		return 0;
 	}
 	usage();
