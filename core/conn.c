@@ -383,33 +383,29 @@ static int conn_read(struct conn *c)
 static void on_conn(struct loop_watch *w, uint32_t events)
 {
 	struct conn *c = (struct conn *)w;
+	c->refs++; /* flushing may close c (a half-closed peer, all answered) */
 	if (events & EPOLLOUT)
 		conn_flush(c);
-	if (c->closed)
+	if (c->closed) {
+		conn_unref(c);
 		return;
+	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Both directions are shut (the peer closed) or the socket failed: what it sent
 		 * is still served, but no reply can be delivered: its parked calls are abandoned. */
-		c->refs++;
 		(void)conn_read(c);
 		conn_close(c);
-		conn_unref(c);
-		return;
-	}
-	if (events & (EPOLLIN | EPOLLRDHUP)) {
-		c->refs++;
+	} else if (events & (EPOLLIN | EPOLLRDHUP)) {
 		int r = conn_read(c);
 		if (r == -1) {
 			conn_close(c);
-		} else if (r == -2) {
-			/* Half-closed (shutdown SHUT_WR): it still reads. Answer what it asked. */
-			c->rd_eof = 1;
-			conn_update_events(c);
 		} else {
+			if (r == -2) /* half-closed (SHUT_WR): it still reads; answer what it asked */
+				c->rd_eof = 1;
 			conn_update_events(c);
 		}
-		conn_unref(c);
 	}
+	conn_unref(c);
 }
 
 static void on_accept(struct loop_watch *w, uint32_t events);

@@ -26,6 +26,7 @@
  *   wait-close N ID      N connections in turn, each sending Wait{ID} and closing ("sent=K
  *                        refused=R": R were closed by the shim before taking the Wait)
  *   hold N SECS          N more connections held open SECS ("opened=K": those that connected)
+ *   slow MS ID           State{ID} sent one byte every MS milliseconds, then read as "state"
  * Prints one line: "code=N msg=TEXT" (error response), "code=0 payload=HEX" (call),
  * "code=0 status=S pid=P exit_status=E" (state), "closed" (EOF or reset before a whole
  * response), "noreply" (nothing within the wait), or "sent" (modes that only send).
@@ -492,6 +493,24 @@ int main(int argc, char **argv)
 		}
 		printf("sent=%ld refused=%ld\n", count - refused, refused);
 		return 0;
+	}
+	if (strcmp(mode, "slow") == 0 && argc == 5) {
+		size_t n = id_request(p, sizeof(p), argv[4]);
+		struct pb_w w = pb_w_init(wbuf, sizeof(wbuf));
+		struct tt_kv kv = { "containerd-namespace-ttrpc", getenv("TTCLIENT_NS") };
+		tt_req_encode(&w, TASK_SVC, "State", p, n, 0, &kv, kv.value ? 1 : 0);
+		static uint8_t frame[TT_HDR_LEN + 4096];
+		struct tt_hdr h = { (uint32_t)w.len, 1, TT_REQUEST, 0 };
+		tt_hdr_encode(frame, &h);
+		memcpy(frame + TT_HDR_LEN, wbuf, w.len);
+		for (size_t i = 0; i < TT_HDR_LEN + w.len; i++) {
+			if (send_all(fd, frame + i, 1) < 0) {
+				printf("closed\n");
+				return 0;
+			}
+			usleep((useconds_t)atoi(argv[3]) * 1000);
+		}
+		return report(fd, 10000, ok_state);
 	}
 	if (strcmp(mode, "hold") == 0 && argc == 5) {
 		long count = atol(argv[3]), opened = 0;
