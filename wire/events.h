@@ -17,7 +17,12 @@ struct ev_task_io {
 	int terminal;
 };
 
-/* /tasks/create. Mounts: copied from rootfs_src's repeated field rootfs_src_num (may be empty). */
+/*
+ * /tasks/create. Mounts: the repeated Mount field rootfs_src_num of the message rootfs_src (may be
+ * empty; e.g. a CreateTaskRequest's raw bytes with field 3). The encoder re-encodes each mount
+ * from its known fields only (type, source, target, options): unknown fields are dropped, so the
+ * event is never larger than what it says. A malformed mount sets w->err to its -PB_E*.
+ */
 struct ev_task_create {
 	struct pb_str container_id, bundle;
 	struct pb_str rootfs_src;
