@@ -107,6 +107,18 @@ PB_DESC(forward_req, PB_FLAT(1, envelope));
 PB_CODEC(ev_forward_req, struct ev_envelope, forward_req)
 #undef PB_T
 
+/* Request {service=1, method=2, payload=3, timeout_nano=4, metadata=5} as tt_req_encode. */
+void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t timeout_nano,
+                            const struct tt_kv *meta, size_t nmeta)
+{
+	pb_put_cstr(w, 1, EV_SERVICE);
+	pb_put_cstr(w, 2, EV_METHOD);
+	size_t mark = pb_begin(w, 3);
+	ev_forward_req_encode(w, m);
+	pb_end(w, mark);
+	tt_req_encode(w, "", "", NULL, 0, timeout_nano, meta, nmeta); /* fields 4 and 5 */
+}
+
 static int is_alnum(uint8_t c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

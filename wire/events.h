@@ -7,6 +7,7 @@
 #define SHIMBOX_WIRE_EVENTS_H
 
 #include "task.h"
+#include "ttrpc.h"
 
 #define EV_SERVICE "containerd.services.events.ttrpc.v1.Events"
 #define EV_METHOD "Forward"
@@ -95,6 +96,14 @@ void ev_envelope_encode(struct pb_w *w, const struct ev_envelope *m);
 /* ForwardRequest {envelope=1}. */
 int ev_forward_req_decode(const void *p, size_t n, struct ev_envelope *m) PB_WARN;
 void ev_forward_req_encode(struct pb_w *w, const struct ev_envelope *m);
+
+/*
+ * The whole ttrpc Request of Events.Forward for m (what tt_req_encode writes for EV_SERVICE,
+ * EV_METHOD and the encoded ForwardRequest, byte for byte), with the ForwardRequest encoded in
+ * place: no separate copy of the event is needed to frame it.
+ */
+void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t timeout_nano,
+                            const struct tt_kv *meta, size_t nmeta);
 
 /*
  * Identifier rule that containerd applies to namespaces and topic components

@@ -172,7 +172,7 @@ static void test_create_unknown_mount_fields(void)
 	pb_end(&want, mk);
 	CHECK(!got.err && !want.err && got.len == want.len &&
 	          memcmp(got_buf, want_buf, want.len) == 0,
-	      "TaskCreate re-encodes those mounts from type, source, target, options only (%zu bytes)",
+	      "TaskCreate re-encodes those mounts from their known fields only (%zu bytes)",
 	      got.len);
 
 	/* A mount whose options field is not length-delimited cannot be re-encoded. */
@@ -276,6 +276,27 @@ static void test_envelope(void)
 	env.event.value.n = ew.len;
 	ENCODES_AS("ev_forward_req", ev_forward_req_encode(w, &env),
 	           "ev_forward_req from C values, as core/publish builds it");
+
+	/* The framed call equals tt_req_encode over the separately encoded ForwardRequest. */
+	uint8_t fwd[256], want[512], got[512];
+	struct pb_w fw = pb_w_init(fwd, sizeof(fwd));
+	struct pb_w ww = pb_w_init(want, sizeof(want));
+	struct tt_kv meta = { "containerd-namespace-ttrpc", "default" };
+	ev_forward_req_encode(&fw, &env);
+	tt_req_encode(&ww, EV_SERVICE, EV_METHOD, fwd, fw.len, 5000000000LL, &meta, 1);
+	for (size_t cap = 0; cap <= ww.len; cap++) {
+		struct pb_w gw = pb_w_init(got, cap);
+		ev_forward_call_encode(&gw, &env, 5000000000LL, &meta, 1);
+		if (cap < ww.len && !gw.err) {
+			CHECK(0, "ev_forward_call_encode into %zu of %zu bytes fails", cap, ww.len);
+			break;
+		}
+		if (cap == ww.len)
+			CHECK(!fw.err && !ww.err && !gw.err && gw.len == ww.len &&
+			          memcmp(got, want, ww.len) == 0,
+			      "ev_forward_call_encode equals tt_req_encode of ForwardRequest (%zu)",
+			      ww.len);
+	}
 
 	static const uint8_t empty_fwd[] = { 0x0a, 0x00 };
 	CHECK(ev_forward_req_decode(empty_fwd, sizeof(empty_fwd), &env) == 0 && env.ns.n == 0 &&
