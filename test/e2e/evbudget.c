@@ -233,6 +233,6 @@ int main(int argc, char **argv)
 		return blackhole(argv[2], argv[3]);
 	if (argc == 7 && strcmp(argv[1], "create") == 0)
 		return create(argv[2], argv[3], argv[4], argv[5], strtoul(argv[6], NULL, 10));
-	fprintf(stderr, "usage: evbudget blackhole PATH DIR | create SOCKET ID BUNDLE ROOTFS PAD\n");
+	fprintf(stderr, "usage: evbudget blackhole PATH DIR | create SOCK ID BUNDLE ROOTFS PAD\n");
 	return 2;
 }
