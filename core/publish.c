@@ -2,6 +2,7 @@
 /* Ordered, retried event delivery over ttrpc Events.Forward. */
 #include "publish.h"
 
+#include "budget.h"
 #include "log.h"
 #include "loop.h"
 #include "sys.h"
@@ -22,19 +23,21 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#define PUB_QUEUE_MAX 4096
 #define PUB_TIMEOUT_MS 5000
 #define PUB_BACKOFF_MIN_MS 100
 #define PUB_BACKOFF_MAX_MS 2000
 
-/* A queued event: the encoded ForwardRequest payload. */
-/* A queued event: the encoded ForwardRequest payload, or (exec mode) the encoded Any. */
+/*
+ * A queued event: the whole ttrpc frame of its Forward call (header, then the Request; the
+ * stream id is written when it is sent), or (exec mode) the encoded Any. cost is what it holds
+ * of the budget and of the queue's byte cap.
+ */
 struct pub_item {
 	struct pub_item *next;
 	char topic[64];
 	void (*done)(void *ctx);
 	void *ctx;
-	size_t len;
+	size_t len, cost;
 	uint8_t data[];
 };
 
@@ -47,14 +50,14 @@ static int exec_attempts;
 static int exec_stdin = -1; /* the running publisher's stdin memfd */
 static char pub_ns[80];
 static struct pub_item *head, *tail;
-static size_t queued;
-static uint64_t sent_total, dropped_total;
+static size_t queued, queued_bytes;
+static uint64_t sent_total, dropped_total, dropped_full;
 
 static struct loop_watch sock = { .fd = -1 };
 static struct loop_timer retry_timer, deadline_timer;
 static uint32_t next_stream = 1;
 static uint32_t inflight_stream; /* 0: nothing in flight */
-static uint8_t *out;             /* the frame being written */
+static const uint8_t *out;       /* the frame being written: the head's, never a copy */
 static size_t out_len, out_off;
 static uint8_t in_hdr[TT_HDR_LEN];
 static size_t in_hdr_got;
@@ -72,14 +75,21 @@ static void tk_any_encode_top(struct pb_w *w, const struct tk_any *a)
 	pb_put_str(w, 2, a->value);
 }
 
+/* The reply being received, charged to the budget while it is held. */
+static void in_free(void)
+{
+	if (in_body)
+		budget_give(BUDGET_COST(in_len));
+	free(in_body);
+	in_body = NULL;
+}
+
 static void pub_disconnect(void)
 {
 	loop_del(&sock);
 	sys_closep(&sock.fd);
-	free(out);
 	out = NULL;
-	free(in_body);
-	in_body = NULL;
+	in_free();
 	in_hdr_got = 0;
 	inflight_stream = 0;
 	loop_timer_cancel(&deadline_timer);
@@ -103,7 +113,10 @@ static void pub_pop(void)
 	head = it->next;
 	if (!head)
 		tail = NULL;
+	out = NULL; /* a reply can come before the whole request was written */
 	queued--;
+	queued_bytes -= it->cost;
+	budget_give(it->cost);
 	if (it->done)
 		it->done(it->ctx);
 	free(it);
@@ -113,29 +126,28 @@ static void on_response(void)
 {
 	struct tt_resp resp;
 	int e = tt_resp_decode(in_body, in_len, &resp);
-	free(in_body);
-	in_body = NULL;
 	in_hdr_got = 0;
 	inflight_stream = 0;
 	loop_timer_cancel(&deadline_timer);
-	if (e < 0) {
-		pub_retry_later("malformed response");
+	if (e < 0 || out) {
+		/* out: a reply before the whole request was written leaves the stream mid-frame. */
+		pub_retry_later(e < 0 ? "malformed response" : "reply before the request was sent");
 		return;
 	}
 	if (resp.code == TT_OK) {
 		sent_total++;
 		backoff_ms = 0;
-		pub_pop();
 	} else if (resp.code == TT_INVALID_ARGUMENT || resp.code == TT_UNIMPLEMENTED) {
 		/* containerd will refuse this event every time: retrying would block the queue. */
 		log_error("publish %s refused by containerd (code %d): %.*s; dropped", head->topic,
 		          resp.code, (int)resp.message.n, (const char *)resp.message.p);
 		dropped_total++;
-		pub_pop();
 	} else {
 		pub_retry_later("containerd returned an error");
 		return;
 	}
+	in_free(); /* only now: resp.message points into it */
+	pub_pop();
 	pub_kick();
 }
 
@@ -156,7 +168,6 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 			}
 			out_off += (size_t)r;
 		}
-		free(out);
 		out = NULL;
 		if (loop_set(&sock, EPOLLIN | EPOLLRDHUP) < 0) {
 			pub_retry_later("epoll");
@@ -194,8 +205,13 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 			}
 			in_len = h.len;
 			in_got = 0;
+			if (budget_take(BUDGET_COST(in_len)) < 0) {
+				pub_retry_later("no budget for the reply");
+				return;
+			}
 			in_body = malloc(in_len ? in_len : 1);
 			if (!in_body) {
+				budget_give(BUDGET_COST(in_len));
 				pub_retry_later("out of memory");
 				return;
 			}
@@ -308,24 +324,15 @@ static void pub_kick(void)
 			return;
 		}
 	}
-	struct tt_kv meta = { "containerd-namespace-ttrpc", pub_ns };
-	size_t cap = TT_HDR_LEN + head->len + 256;
-	out = malloc(cap);
-	if (!out) {
-		pub_retry_later("out of memory");
-		return;
-	}
-	struct pb_w w = pb_w_init(out + TT_HDR_LEN, cap - TT_HDR_LEN);
-	tt_req_encode(&w, EV_SERVICE, EV_METHOD, head->data, head->len,
-	              (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
 	inflight_stream = next_stream;
 	next_stream += 2;
-	struct tt_hdr h = { (uint32_t)w.len, inflight_stream, TT_REQUEST, 0 };
-	tt_hdr_encode(out, &h);
-	out_len = TT_HDR_LEN + w.len;
+	struct tt_hdr h = { (uint32_t)(head->len - TT_HDR_LEN), inflight_stream, TT_REQUEST, 0 };
+	tt_hdr_encode(head->data, &h);
+	out = head->data;
+	out_len = head->len;
 	out_off = 0;
-	if (w.err || loop_set(&sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
-		pub_retry_later("cannot frame the event");
+	if (loop_set(&sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
+		pub_retry_later("epoll");
 		return;
 	}
 	loop_timer_arm(&deadline_timer, PUB_TIMEOUT_MS);
@@ -373,22 +380,72 @@ void pub_event(const char *topic, const char *type_url, const void *event, size_
 	pub_event_then(topic, type_url, event, n, NULL, NULL);
 }
 
+/* The container an event is about: field 1 of every task event (PROTOCOL.md 4.1). */
+static void event_container(const void *event, size_t n, char *id, size_t cap)
+{
+	struct pb_r r = pb_r_init(event, n);
+	struct pb_field f;
+	struct pb_str s;
+
+	snprintf(id, cap, "?");
+	while (pb_next(&r, &f) > 0) {
+		if (f.num == 1) {
+			if (pb_as_str(&f, &s) < 0 || pb_str_copy(id, cap, s) < 0)
+				snprintf(id, cap, "?");
+			return;
+		}
+	}
+}
+
+/* Counts and logs an event that is not queued, and runs its done(ctx). */
+static void pub_drop(const char *topic, const void *event, size_t n, const char *why,
+                     void (*done)(void *ctx), void *ctx)
+{
+	char id[128];
+	event_container(event, n, id, sizeof(id));
+	dropped_total++;
+	dropped_full++;
+	log_error("dropping event %s of container %s (%zu bytes): %s (%zu events, %zu bytes "
+	          "queued; %llu dropped so far)",
+	          topic, id, n, why, queued, queued_bytes, (unsigned long long)dropped_full);
+	if (done)
+		done(ctx);
+}
+
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
                     void (*done)(void *ctx), void *ctx)
 {
 	struct ev_envelope env;
-	if (queued >= PUB_QUEUE_MAX) {
-		dropped_total++;
-		log_error("event queue full (%d): dropping %s", PUB_QUEUE_MAX, topic);
+	struct tt_kv meta = { "containerd-namespace-ttrpc", pub_ns };
+
+	if (!pub_path[0] && !pub_binary[0]) {
+		log_debug("event %s not published: no TTRPC_ADDRESS", topic);
 		if (done)
 			done(ctx);
 		return;
 	}
-	size_t cap = n + strlen(topic) + strlen(type_url) + strlen(pub_ns) + 64;
+	/*
+	 * Room for the frame around the event: header, service and method names, timeout,
+	 * metadata, Envelope and Any tags, lengths and the timestamp come to less than 256 bytes.
+	 */
+	size_t cap = TT_HDR_LEN + n + strlen(topic) + strlen(type_url) + 2 * strlen(pub_ns) + 256;
+	size_t cost = BUDGET_COST(sizeof(struct pub_item) + cap);
+	if (queued >= PUB_QUEUE_MAX) {
+		pub_drop(topic, event, n, "the queue's event cap is reached", done, ctx);
+		return;
+	}
+	if (cost > PUB_QUEUE_BYTES - queued_bytes) {
+		pub_drop(topic, event, n, "the queue's byte cap is reached", done, ctx);
+		return;
+	}
+	if (budget_take(cost) < 0) {
+		pub_drop(topic, event, n, "the shim's buffer budget is spent", done, ctx);
+		return;
+	}
 	struct pub_item *it = malloc(sizeof(*it) + cap);
 	if (!it) {
-		dropped_total++;
-		log_error("out of memory: dropping event %s", topic);
+		budget_give(cost);
+		pub_drop(topic, event, n, "out of memory", done, ctx);
 		return;
 	}
 	memset(&env, 0, sizeof(env));
@@ -398,22 +455,27 @@ void pub_event_then(const char *topic, const char *type_url, const void *event, 
 	env.event.type_url = pb_str_of(type_url, strlen(type_url));
 	env.event.value.p = event;
 	env.event.value.n = n;
-	struct pb_w w = pb_w_init(it->data, cap);
-	if (pub_binary[0])
+	struct pb_w w;
+	if (pub_binary[0]) {
+		w = pb_w_init(it->data, cap);
 		tk_any_encode_top(&w, &env.event);
-	else
-		ev_forward_req_encode(&w, &env);
+		it->len = w.len;
+	} else {
+		w = pb_w_init(it->data + TT_HDR_LEN, cap - TT_HDR_LEN);
+		ev_forward_call_encode(&w, &env, (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
+		it->len = TT_HDR_LEN + w.len;
+		if (w.len > TT_MAX_MSG && !w.err)
+			w.err = -PB_ERANGE;
+	}
 	if (w.err) {
 		free(it);
-		dropped_total++;
-		log_error("cannot encode event %s", topic);
-		if (done)
-			done(ctx);
+		budget_give(cost);
+		pub_drop(topic, event, n, "it cannot be encoded", done, ctx);
 		return;
 	}
 	it->done = done;
 	it->ctx = ctx;
-	it->len = w.len;
+	it->cost = cost;
 	it->next = NULL;
 	snprintf(it->topic, sizeof(it->topic), "%s", topic);
 	if (tail)
@@ -422,11 +484,8 @@ void pub_event_then(const char *topic, const char *type_url, const void *event, 
 		head = it;
 	tail = it;
 	queued++;
-	log_debug("event %s queued (%zu)", topic, queued);
-	if (!pub_path[0] && !pub_binary[0]) {
-		pub_pop(); /* no containerd to tell: nothing to keep */
-		return;
-	}
+	queued_bytes += cost;
+	log_debug("event %s queued (%zu, %zu bytes)", topic, queued, queued_bytes);
 	pub_kick();
 }
 
@@ -435,8 +494,18 @@ size_t pub_queued(void)
 	return queued;
 }
 
+size_t pub_queued_bytes(void)
+{
+	return queued_bytes;
+}
+
 void pub_stats(uint64_t *sent, uint64_t *dropped)
 {
 	*sent = sent_total;
 	*dropped = dropped_total;
+}
+
+uint64_t pub_dropped_full(void)
+{
+	return dropped_full;
 }

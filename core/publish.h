@@ -2,14 +2,24 @@
 /*
  * The event publisher (DESIGN.md decision 4): one ordered queue and one ttrpc client connection
  * to containerd's TTRPC_ADDRESS, one Forward in flight at a time. If containerd is away the head
- * waits and is retried with backoff; later events never overtake it. Bounded: when full, the
- * newest event is dropped and the log says so.
+ * waits and is retried with backoff; later events never overtake it.
+ *
+ * Bounds. A queued event is held as the frame that is sent (no second copy is made to send it);
+ * it charges BUDGET_COST of that allocation to core/budget.h before it is queued and gives it
+ * back once delivered or dropped. The queue also keeps caps of its own: PUB_QUEUE_MAX events and
+ * PUB_QUEUE_BYTES of such costs. Events come from exits and state changes, which cannot be
+ * refused, so an event that does not fit (either cap, the budget, memory) is dropped at once:
+ * the log names its topic and container, pub_dropped_full() counts it, and done(ctx) still runs.
+ * The events already queued keep their order; a later event that fits is queued after them.
  */
 #ifndef SHIMBOX_CORE_PUBLISH_H
 #define SHIMBOX_CORE_PUBLISH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define PUB_QUEUE_MAX 4096               /* events */
+#define PUB_QUEUE_BYTES ((size_t)4 << 20) /* bytes, BUDGET_COST of each event's frame */
 
 /* address may start with "unix://"; NULL or empty disables publishing (events are logged). */
 int pub_init(const char *address, const char *ns) __attribute__((warn_unused_result));
@@ -21,11 +31,15 @@ int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
     __attribute__((warn_unused_result));
 /* Queues an event: type_url is the bare name ("containerd.events.TaskExit"). */
 void pub_event(const char *topic, const char *type_url, const void *event, size_t n);
-/* The same, and done(ctx) runs once the event was delivered (or dropped). */
+/* The same, and done(ctx) runs once the event was delivered (or dropped, possibly at once). */
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
                     void (*done)(void *ctx), void *ctx);
+/* Events queued, and what they cost (the bytes counted against PUB_QUEUE_BYTES). */
 size_t pub_queued(void);
-/* Total events delivered, dropped (queue full or refused by containerd). */
+size_t pub_queued_bytes(void);
+/* Total events delivered, dropped (did not fit, or refused by containerd or the publisher). */
 void pub_stats(uint64_t *sent, uint64_t *dropped);
+/* Events dropped because they did not fit (a cap, the budget, memory) or could not be encoded. */
+uint64_t pub_dropped_full(void);
 
 #endif

@@ -13,7 +13,8 @@ PB_DESC(task_io, PB_STR(1, stdin_path), PB_STR(2, stdout_path), PB_STR(3, stderr
         PB_BOOL(4, terminal));
 #undef PB_T
 
-/* rootfs (3): every mount validated, not stored; rootfs_src is the whole message. */
+/* rootfs (3): every mount validated, not stored; rootfs_src is the whole message, so that the
+ * mounts of a CreateTaskRequest (also field 3) can be passed on the same way. */
 #define PB_T struct ev_task_create
 PB_DESC(task_create, PB_RAW(rootfs_src), PB_STR(1, container_id), PB_STR(2, bundle),
         PB_CHECK(3, tk_mount_desc), PB_MSG(4, io, task_io), PB_STR(5, checkpoint), PB_U32(6, pid));
@@ -26,11 +27,39 @@ int ev_task_create_decode(const void *p, size_t n, struct ev_task_create *m)
 	return e;
 }
 
+/*
+ * One Mount {type=1, source=2, target=3, options=4} rebuilt from its known fields: whatever else
+ * the peer put in it (unknown fields, of any size) is not ours to queue and forward.
+ */
+static void put_mount(struct pb_w *w, uint32_t num, const struct tk_mount *mnt)
+{
+	struct pb_r it = pb_r_of(mnt->raw);
+	struct pb_str opt;
+	int e;
+	size_t mark = pb_begin(w, num);
+
+	pb_put_str(w, 1, mnt->type);
+	pb_put_str(w, 2, mnt->source);
+	pb_put_str(w, 3, mnt->target);
+	while ((e = pb_repeated_next(&it, 4, &opt)) > 0)
+		pb_put_bytes_always(w, 4, opt.p, opt.n); /* an empty option is still an entry */
+	if (e < 0 && !w->err)
+		w->err = e;
+	pb_end(w, mark);
+}
+
 void ev_task_create_encode(struct pb_w *w, const struct ev_task_create *m)
 {
+	struct pb_r it = pb_r_of(m->rootfs_src);
+	struct tk_mount mnt;
+	int e;
+
 	pb_put_str(w, 1, m->container_id);
 	pb_put_str(w, 2, m->bundle);
-	pb_copy_repeated(w, 3, m->rootfs_src, m->rootfs_src_num);
+	while ((e = tk_mount_next(&it, m->rootfs_src_num, &mnt)) > 0)
+		put_mount(w, 3, &mnt);
+	if (e < 0 && !w->err)
+		w->err = e;
 	pb_put_msg(w, 4, &task_io, &m->io);
 	pb_put_str(w, 5, m->checkpoint);
 	pb_put_uint(w, 6, m->pid);
@@ -77,6 +106,18 @@ PB_CODEC(ev_envelope, struct ev_envelope, envelope)
 PB_DESC(forward_req, PB_FLAT(1, envelope));
 PB_CODEC(ev_forward_req, struct ev_envelope, forward_req)
 #undef PB_T
+
+/* Request {service=1, method=2, payload=3, timeout_nano=4, metadata=5} as tt_req_encode. */
+void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t timeout_nano,
+                            const struct tt_kv *meta, size_t nmeta)
+{
+	pb_put_cstr(w, 1, EV_SERVICE);
+	pb_put_cstr(w, 2, EV_METHOD);
+	size_t mark = pb_begin(w, 3);
+	ev_forward_req_encode(w, m);
+	pb_end(w, mark);
+	tt_req_encode(w, "", "", NULL, 0, timeout_nano, meta, nmeta); /* fields 4 and 5 */
+}
 
 static int is_alnum(uint8_t c)
 {

@@ -7,6 +7,7 @@
 #define SHIMBOX_WIRE_EVENTS_H
 
 #include "task.h"
+#include "ttrpc.h"
 
 #define EV_SERVICE "containerd.services.events.ttrpc.v1.Events"
 #define EV_METHOD "Forward"
@@ -17,7 +18,12 @@ struct ev_task_io {
 	int terminal;
 };
 
-/* /tasks/create. Mounts: copied from rootfs_src's repeated field rootfs_src_num (may be empty). */
+/*
+ * /tasks/create. Mounts: the repeated Mount field rootfs_src_num of the message rootfs_src (may be
+ * empty; e.g. a CreateTaskRequest's raw bytes with field 3). The encoder re-encodes each mount
+ * from its known fields only (type, source, target, options): unknown fields are dropped, so the
+ * event is never larger than what it says. A malformed mount sets w->err to its -PB_E*.
+ */
 struct ev_task_create {
 	struct pb_str container_id, bundle;
 	struct pb_str rootfs_src;
@@ -90,6 +96,14 @@ void ev_envelope_encode(struct pb_w *w, const struct ev_envelope *m);
 /* ForwardRequest {envelope=1}. */
 int ev_forward_req_decode(const void *p, size_t n, struct ev_envelope *m) PB_WARN;
 void ev_forward_req_encode(struct pb_w *w, const struct ev_envelope *m);
+
+/*
+ * The whole ttrpc Request of Events.Forward for m (what tt_req_encode writes for EV_SERVICE,
+ * EV_METHOD and the encoded ForwardRequest, byte for byte), with the ForwardRequest encoded in
+ * place: no separate copy of the event is needed to frame it.
+ */
+void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t timeout_nano,
+                            const struct tt_kv *meta, size_t nmeta);
 
 /*
  * Identifier rule that containerd applies to namespaces and topic components

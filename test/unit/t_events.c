@@ -123,6 +123,68 @@ static void test_create(void)
 	      "ev_task_create: a TaskIO path sent as varint is refused");
 }
 
+/* A Mount of a Create with unknown fields (a big one included) is queued as its known fields. */
+static void test_create_unknown_mount_fields(void)
+{
+	static uint8_t pad[64 << 10], req_buf[(128 << 10) + 512], mnt_buf[(64 << 10) + 256];
+	uint8_t want_buf[512], got_buf[512];
+	struct pb_w rq = pb_w_init(req_buf, sizeof(req_buf));
+	struct pb_w mw = pb_w_init(mnt_buf, sizeof(mnt_buf));
+	struct pb_w want = pb_w_init(want_buf, sizeof(want_buf));
+	struct pb_w got = pb_w_init(got_buf, sizeof(got_buf));
+	struct tk_create_req req;
+	struct ev_task_create m;
+	size_t mk;
+
+	memset(pad, 'u', sizeof(pad));
+	/* Mount {type, source, 99: 64 KiB, options "rbind", 100: varint, options "", target} */
+	pb_put_cstr(&mw, 1, "bind");
+	pb_put_cstr(&mw, 2, "/src");
+	pb_put_bytes(&mw, 99, pad, sizeof(pad));
+	pb_put_cstr(&mw, 4, "rbind");
+	pb_put_uint(&mw, 100, 7);
+	pb_put_bytes_always(&mw, 4, "", 0);
+	pb_put_cstr(&mw, 3, "/t");
+	pb_put_cstr(&rq, 1, "c1");
+	pb_put_bytes(&rq, 3, mnt_buf, mw.len);
+	pb_put_bytes(&rq, 3, mnt_buf, mw.len);
+	CHECK(!mw.err && !rq.err && tk_create_req_decode(req_buf, rq.len, &req) == 0 &&
+	          req.nrootfs == 2,
+	      "a Create whose two mounts carry 64 KiB of unknown fields decodes");
+
+	memset(&m, 0, sizeof(m));
+	m.container_id = req.id;
+	m.rootfs_src = req.raw;
+	m.rootfs_src_num = 3;
+	ev_task_create_encode(&got, &m);
+
+	pb_put_cstr(&want, 1, "c1");
+	for (int i = 0; i < 2; i++) {
+		mk = pb_begin(&want, 3);
+		pb_put_cstr(&want, 1, "bind");
+		pb_put_cstr(&want, 2, "/src");
+		pb_put_cstr(&want, 3, "/t");
+		pb_put_cstr(&want, 4, "rbind");
+		pb_put_bytes_always(&want, 4, "", 0);
+		pb_end(&want, mk);
+	}
+	mk = pb_begin(&want, 4);
+	pb_end(&want, mk);
+	CHECK(!got.err && !want.err && got.len == want.len &&
+	          memcmp(got_buf, want_buf, want.len) == 0,
+	      "TaskCreate re-encodes those mounts from their known fields only (%zu bytes)",
+	      got.len);
+
+	/* A mount whose options field is not length-delimited cannot be re-encoded. */
+	static const uint8_t badopt[] = { 0x1a, 0x02, 0x20, 0x01 };
+	memset(&m, 0, sizeof(m));
+	m.rootfs_src = pb_str_of((const char *)badopt, sizeof(badopt));
+	m.rootfs_src_num = 3;
+	got = pb_w_init(got_buf, sizeof(got_buf));
+	ev_task_create_encode(&got, &m);
+	CHECK(got.err < 0, "TaskCreate over a malformed mount sets w->err (%d)", got.err);
+}
+
 static void test_others(void)
 {
 	struct ev_task_start st;
@@ -215,6 +277,27 @@ static void test_envelope(void)
 	ENCODES_AS("ev_forward_req", ev_forward_req_encode(w, &env),
 	           "ev_forward_req from C values, as core/publish builds it");
 
+	/* The framed call equals tt_req_encode over the separately encoded ForwardRequest. */
+	uint8_t fwd[256], want[512], got[512];
+	struct pb_w fw = pb_w_init(fwd, sizeof(fwd));
+	struct pb_w ww = pb_w_init(want, sizeof(want));
+	struct tt_kv meta = { "containerd-namespace-ttrpc", "default" };
+	ev_forward_req_encode(&fw, &env);
+	tt_req_encode(&ww, EV_SERVICE, EV_METHOD, fwd, fw.len, 5000000000LL, &meta, 1);
+	for (size_t cap = 0; cap <= ww.len; cap++) {
+		struct pb_w gw = pb_w_init(got, cap);
+		ev_forward_call_encode(&gw, &env, 5000000000LL, &meta, 1);
+		if (cap < ww.len && !gw.err) {
+			CHECK(0, "ev_forward_call_encode into %zu of %zu bytes fails", cap, ww.len);
+			break;
+		}
+		if (cap == ww.len)
+			CHECK(!fw.err && !ww.err && !gw.err && gw.len == ww.len &&
+			          memcmp(got, want, ww.len) == 0,
+			      "ev_forward_call_encode equals tt_req_encode of ForwardRequest (%zu)",
+			      ww.len);
+	}
+
 	static const uint8_t empty_fwd[] = { 0x0a, 0x00 };
 	CHECK(ev_forward_req_decode(empty_fwd, sizeof(empty_fwd), &env) == 0 && env.ns.n == 0 &&
 	          env.timestamp.seconds == 0,
@@ -303,6 +386,7 @@ int main(void)
 {
 	golden_suite("ev_", codecs, sizeof(codecs) / sizeof(codecs[0]));
 	test_create();
+	test_create_unknown_mount_fields();
 	test_others();
 	test_envelope();
 	test_rules();
