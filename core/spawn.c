@@ -2,6 +2,7 @@
 /* fork+exec with a clean child: mask, dispositions, fds, PDEATHSIG; exec errno over a pipe. */
 #include "spawn.h"
 
+#include "reaper.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void child(const struct spawn_opts *o, int errpipe)
@@ -73,12 +75,17 @@ pid_t spawn(const struct spawn_opts *o)
 	}
 	if (pid == 0)
 		child(o, p[1]);
+	/* Whatever exit of pid the reaper still holds is an earlier process's (reaper.c). */
+	reap_forget(pid);
 	sys_close(p[1]);
 	/* Returns at exec (EOF) or with the child's errno; the exec itself is quick. */
 	ssize_t r = sys_read(p[0], &err, sizeof(err));
 	sys_close(p[0]);
 	if (r == sizeof(err)) {
-		/* The child has exited; the reaper collects it as an unclaimed exit. */
+		/* The child is exiting at once: collect it here, so that nobody's claim and no
+		 * unclaimed slot ever holds its exit. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
 		return -err;
 	}
 	return pid;
