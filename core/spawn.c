@@ -10,13 +10,30 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
+#endif
+
+/* Marks every fd from first up close-on-exec. close_range(2) needs Linux 5.11; before that
+ * (ENOSYS) the callers' own O_CLOEXEC discipline is all there is, as it was. */
+static void cloexec_from(int first)
+{
+	(void)syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC);
+}
 
 static void child(const struct spawn_opts *o, int errpipe)
 {
 	int fds[6], err, devnull = -1;
 	sigset_t none;
+
+	/* Out of the way of fds 0-5, which are about to be replaced or closed. */
+	int hi = fcntl(errpipe, F_DUPFD_CLOEXEC, 10);
+	if (hi >= 0)
+		errpipe = hi;
 
 	sigemptyset(&none);
 	for (int s = 1; s < 65; s++)
@@ -45,6 +62,12 @@ static void child(const struct spawn_opts *o, int errpipe)
 	for (int i = 0; i < 6; i++)
 		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 			goto fail;
+	/* Only the fds given: whatever else sits at 3-5 (the shim's inherited listener is fd 3)
+	 * is closed, and anything above that a caller forgot to make close-on-exec is made so. */
+	for (int i = 3; i < 6; i++)
+		if (fds[i] < 0)
+			close(i);
+	cloexec_from(6);
 	if (o->unset_env)
 		unsetenv(o->unset_env);
 	if (o->envp)

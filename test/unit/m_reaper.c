@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/reaper: which exit a claim gets. Runs as pid 1 of a private pid namespace (root needed)
+ * core/reaper: which exit a claim gets; core/spawn: what a child inherits. Runs as pid 1 of a private pid namespace (root needed)
  * so that /proc/sys/kernel/ns_last_pid hands chosen pids to new processes: a pid whose earlier
  * process's exit sits unclaimed in the buffer is reused by a child of ours, and by a process
  * reparented to us (as a container's init is when runc exits), and neither may be given it.
@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -217,6 +218,44 @@ static void test_spawn(void)
 	      "and leaves no child behind to be buffered as an unclaimed exit");
 }
 
+/* A child gets fds 0-2 and nothing else, even fds that are not close-on-exec: one at 3 (where
+ * the shim's listener was inherited) and one far above. */
+static void test_spawn_fds(void)
+{
+	/* test(1) is a builtin of sh: it opens nothing to look. */
+	const char *argv[] = { "/bin/sh", "-c",
+		               "i=0; while [ $i -lt 300 ]; do [ -e /proc/self/fd/$i ] && "
+		               "printf '%d ' $i; i=$((i + 1)); done; echo",
+		               NULL };
+	char buf[256] = "";
+	int out, st = -1, p[2];
+	if (pipe(p) < 0 || dup2(p[0], 3) != 3 || dup2(p[1], 20) != 20) {
+		CHECK(0, "set up fds 3 and 20 without FD_CLOEXEC");
+		return;
+	}
+	if (p[0] != 3)
+		close(p[0]);
+	close(p[1]);
+	if ((out = memfd_create("spawn-fds", MFD_CLOEXEC)) < 0) {
+		CHECK(0, "memfd_create");
+		return;
+	}
+	struct spawn_opts o = { .argv = argv, .fds = { -1, out, -1 }, .fd3 = -1 };
+	pid_t pid = spawn(&o);
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+		}
+	ssize_t n = pread(out, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "spawn /bin/sh (status %d)", st);
+	CHECK(strcmp(buf, "0 1 2") == 0, "the child holds only fds 0 1 2 (it has: %s)", buf);
+	close(3);
+	close(20);
+	close(out);
+}
+
 static void test_bound(void)
 {
 	struct got g = { 0 }, h = { 0 };
@@ -240,6 +279,7 @@ static int run(void)
 	test_early_exit();
 	test_newest();
 	test_spawn();
+	test_spawn_fds();
 	test_bound();
 	return tap_done();
 }
