@@ -5,7 +5,8 @@
 # `start`, without FD_CLOEXEC) or any connection on it. A second private containerd runs with a
 # `runc` wrapper first on its PATH (the shim finds runc there) that lists its fds before it
 # execs runc; the logger lists its own. Their socket inodes are compared with those bound to
-# the shim's socket path (/proc/net/unix), one of which the shim itself holds.
+# the shim's socket path (/proc/net/unix), one of which the shim itself holds. (The reference of
+# every release tried, 1.6.20 and 2.4.2, leaks its listener to runc: not asserted for it.)
 set -u
 : "${E2E_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 E2E_NAME=$(basename "$0" .sh)
@@ -78,7 +79,8 @@ listed_sockets() {
 	tctr container delete "$id" >/dev/null 2>&1
 	check "the runtime ran for delete" grep -q "^== runc .* delete " "$T/fds"
 	leak=$(listed_sockets '^== runc' | grep -Fx "$mine")
-	check_eq "no runtime invocation held a socket of the shim's listener" "" "$(one_line "$leak")"
+	beyond_reference "" "the reference's runtime children inherit its fd 3, the listener" \
+		"no runtime invocation held a socket of the shim's listener (${leak:-none})" test -z "$leak"
 	[ -z "$leak" ] || grep -B20 -F "$(printf '%s\n' "$leak" | head -1)" "$T/fds" | sed 's/^/# /' | tail -20
 	leak=$(listed_sockets '^== logger' | grep -Fx "$mine")
 	check_eq "the logger held no socket of the shim's listener" "" "$(one_line "$leak")"
