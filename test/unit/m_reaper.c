@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/reaper: which exit a claim gets; core/spawn: what a child inherits. Runs as pid 1 of a private pid namespace (root needed)
- * so that /proc/sys/kernel/ns_last_pid hands chosen pids to new processes: a pid whose earlier
- * process's exit sits unclaimed in the buffer is reused by a child of ours, and by a process
- * reparented to us (as a container's init is when runc exits), and neither may be given it.
+ * core/reaper: which exit a claim gets; core/spawn: what a child inherits. Runs as pid 1 of a
+ * private pid namespace (root needed) so that /proc/sys/kernel/ns_last_pid hands chosen pids to
+ * new processes: a pid whose earlier process's exit sits unclaimed in the buffer is reused by a
+ * child of ours, and by a process reparented to us (as a container's init is when runc exits),
+ * and neither may be given it.
  */
 #include "core/reaper.h"
 #include "core/spawn.h"
