@@ -471,6 +471,16 @@ static void on_signal(int signo)
 		svc_dump_to_log();
 }
 
+/* The listener we inherit as fd 3 (from our own `start`, or from containerd for v1) comes
+ * without FD_CLOEXEC, and every child (runc, loggers, the v1 publish binary) would hold it. If
+ * fd 3 is not open, conn_listen reports it. */
+static void cloexec_listener(int lfd)
+{
+	int fl = fcntl(lfd, F_GETFD);
+	if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(lfd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		log_warn("listening socket (fd %d): cannot set FD_CLOEXEC: %s", lfd, strerror(errno));
+}
+
 static int serve(const struct shim_flags *fl)
 {
 	char addr[256], sockpath[256] = "";
@@ -495,6 +505,7 @@ static int serve(const struct shim_flags *fl)
 	} else if (sys_read_file("address", addr, sizeof(addr)) > 0 && address_path(addr)) {
 		snprintf(sockpath, sizeof(sockpath), "%s", address_path(addr));
 	}
+	cloexec_listener(lfd);
 	struct svc_config sc = { .ns = fl->ns,
 		                 .id = fl->id ? fl->id : "",
 		                 .socket_path = sockpath,
@@ -551,6 +562,7 @@ static int serve_v1(const struct shim_flags *fl)
 		}
 		snprintf(sockpath, sizeof(sockpath), "%s", fl->socket);
 	}
+	cloexec_listener(lfd);
 	struct svc_config sc = {
 		.ns = fl->ns, .id = "", .socket_path = sockpath, .version = shimbox_version, .v1 = 1
 	};

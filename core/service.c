@@ -1385,6 +1385,14 @@ static void h_exec(struct call call, struct pb_str payload)
 		call_error(call, TT_INVALID_ARGUMENT, "exec: invalid exec id");
 		return;
 	}
+	/* An exec's pid file is <bundle>/<exec id>.pid: "init" would be init.pid, the init's own,
+	 * which runc exec would overwrite and the exec's delete remove (the reference accepts it
+	 * and does both; our `delete` cleanup reads init.pid). */
+	if (pb_str_eq(req.exec_id, "init")) {
+		call_error(call, TT_INVALID_ARGUMENT,
+		           "exec: invalid exec id \"init\": it names the init process's pid file");
+		return;
+	}
 	if (find_exec(c, req.exec_id)) {
 		call_error(call, TT_ALREADY_EXISTS, "id %.*s: already exists", (int)req.exec_id.n,
 		           (const char *)req.exec_id.p);

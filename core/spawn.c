@@ -2,6 +2,7 @@
 /* fork+exec with a clean child: mask, dispositions, fds, PDEATHSIG; exec errno over a pipe. */
 #include "spawn.h"
 
+#include "reaper.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -9,12 +10,30 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) /* linux/close_range.h, Linux 5.11 */
+#endif
+
+/* Marks every fd from first up close-on-exec. close_range(2) needs Linux 5.11; before that
+ * (ENOSYS) the callers' own O_CLOEXEC discipline is all there is, as it was. */
+static void cloexec_from(int first)
+{
+	(void)syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC);
+}
 
 static void child(const struct spawn_opts *o, int errpipe)
 {
 	int fds[6], err, devnull = -1;
 	sigset_t none;
+
+	/* Out of the way of fds 0-5, which are about to be replaced or closed. */
+	int hi = fcntl(errpipe, F_DUPFD_CLOEXEC, 10);
+	if (hi >= 0)
+		errpipe = hi;
 
 	sigemptyset(&none);
 	for (int s = 1; s < 65; s++)
@@ -43,6 +62,12 @@ static void child(const struct spawn_opts *o, int errpipe)
 	for (int i = 0; i < 6; i++)
 		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 			goto fail;
+	/* Only the fds given: whatever else sits at 3-5 (the shim's inherited listener is fd 3)
+	 * is closed, and anything above that a caller forgot to make close-on-exec is made so. */
+	for (int i = 3; i < 6; i++)
+		if (fds[i] < 0)
+			close(i);
+	cloexec_from(6);
 	if (o->unset_env)
 		unsetenv(o->unset_env);
 	if (o->envp)
@@ -73,12 +98,17 @@ pid_t spawn(const struct spawn_opts *o)
 	}
 	if (pid == 0)
 		child(o, p[1]);
+	/* Whatever exit of pid the reaper still holds is an earlier process's (reaper.c). */
+	reap_forget(pid);
 	sys_close(p[1]);
 	/* Returns at exec (EOF) or with the child's errno; the exec itself is quick. */
 	ssize_t r = sys_read(p[0], &err, sizeof(err));
 	sys_close(p[0]);
 	if (r == sizeof(err)) {
-		/* The child has exited; the reaper collects it as an unclaimed exit. */
+		/* The child is exiting at once: collect it here, so that nobody's claim and no
+		 * unclaimed slot ever holds its exit. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
 		return -err;
 	}
 	return pid;

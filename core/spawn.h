@@ -20,7 +20,9 @@ struct spawn_opts {
 /*
  * Forks and execs. The child gets an empty signal mask, default dispositions, only the fds
  * given (everything else is close-on-exec), and PDEATHSIG. Returns the pid, or -errno from
- * fork or from the child's exec (reported over a close-on-exec pipe).
+ * fork or from the child's exec (reported over a close-on-exec pipe; a child whose exec failed
+ * is collected before spawn returns). Forgets the reaper's buffered exits of the new pid
+ * (reap_forget).
  */
 pid_t spawn(const struct spawn_opts *o) __attribute__((warn_unused_result));
 
