@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# 14 fds of the shim's children: no runtime invocation (create, start, exec, kill, delete) and
+# 17 fds of the shim's children: no runtime invocation (create, start, exec, kill, delete) and
 # no binary:// logger holds the shim's listening socket (the shim inherits it as fd 3 from its
 # `start`, without FD_CLOEXEC) or any connection on it. A second private containerd runs with a
 # `runc` wrapper first on its PATH (the shim finds runc there) that lists its fds before it

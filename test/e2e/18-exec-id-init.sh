@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# 15 the exec id `init`: an exec's pid file is <bundle>/<exec id>.pid, so this id would name the
+# 18 the exec id `init`: an exec's pid file is <bundle>/<exec id>.pid, so this id would name the
 # init's own init.pid: runc exec would overwrite it and the exec's delete remove it (which the
 # reference does: it accepts the id), and the shim's `delete` cleanup after a crash reads it.
 # shimbox refuses the id (INVALID_ARGUMENT, a message naming it), init.pid keeps the init's pid,
