@@ -51,7 +51,7 @@ listed_sockets() {
 	trap cd_cleanup EXIT
 	trap 'exit 143' INT TERM HUP
 	cd_start || e2e_die "a second private containerd starts (runc wrapper first on PATH)"
-	e2e_ns_new 14
+	e2e_ns_new 17
 	diag "second containerd: pid $CD_PID, $CD_SOCK, namespace $E2E_NS"
 	e2e_import_image || e2e_die "import the busybox image"
 
