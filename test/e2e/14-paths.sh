@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# 14 paths the shim is handed and must not trust.
+# Stdio: a plain stdio path from containerd names a FIFO. Driven through the shim's socket with
+# hand-made paths (Exec then Start, and Create), a regular file, a symbolic link to a file
+# elsewhere, a dangling link, a link to a FIFO, a directory and a missing path are refused with
+# an error that says what the path is, and nothing is created, followed or written; a directory
+# as stdin says so (not EPERM from epoll); a real FIFO still works, and the shim keeps serving.
+# (file:// URIs, which do name files, are 27-log-uri's.) The reference appends to a regular file
+# and follows links: those refusals are shimbox's own.
+set -u
+: "${E2E_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+E2E_NAME=$(basename "$0" .sh)
+. "$E2E_TOP/scripts/e2e-lib.sh"
+e2e_test_begin
+T=$CD_DIR/$E2E_NAME
+mkdir -p "$T"
+TT=$E2E_BIN/ttclient
+PROTO_DIR=$E2E_TOP/test/golden
+command -v protoc >/dev/null 2>&1 || e2e_die "protoc is installed (protobuf-compiler)"
+e2e_import_image || e2e_die "import the busybox image"
+
+# enc MESSAGE TEXT: the hex of a shimbox.golden MESSAGE written in protobuf text format.
+enc() {
+	printf '%s' "$2" | protoc --proto_path="$PROTO_DIR" --encode="shimbox.golden.$1" \
+		"$PROTO_DIR/shimbox.proto" | od -An -v -tx1 | tr -d ' \n'
+}
+# call METHOD MESSAGE TEXT: one Task call on the shim's socket; prints ttclient's line.
+call() {
+	TTCLIENT_NS=$E2E_NS "$TT" "$sock" call "$TTCLIENT_SERVICE" "$1" "$(enc "$2" "$3")" 2>&1
+}
+spec='{"user":{"uid":0,"gid":0},"args":["sh","-c","echo marker; echo marker >&2"],"env":["PATH=/bin"],"cwd":"/"}'
+specq=$(printf '%s' "$spec" | sed 's/"/\\"/g')
+# exec_try EXECID STDIN STDOUT STDERR: Exec then Start (the reference opens an exec's stdio at
+# Start, and so does shimbox); prints the line of the first call that fails, else Start's.
+exec_try() {
+	_r=$(call Exec ExecProcessRequest "id: \"$id\" exec_id: \"$1\" stdin: \"$2\" stdout: \"$3\"
+		stderr: \"$4\" spec { type_url: \"types.containerd.io/opencontainers/runtime-spec/1/Process\"
+		value: \"$specq\" }")
+	case $_r in code=0*) ;; *) echo "$_r"; return ;; esac
+	call Start StartRequest "id: \"$id\" exec_id: \"$1\""
+}
+refused() { matches "$1" '^code=[1-9]'; }
+unchanged() { [ "$(cat "$1" 2>/dev/null)" = orig ]; }
+
+id=$(new_id paths)
+# shellcheck disable=SC2046
+tctr run -d $(run_opts) "$E2E_IMAGE" "$id" sleep 1000 >&2 || e2e_die "ctr run -d"
+wait_for 10 task_is "$id" RUNNING || e2e_die "task RUNNING"
+sock=$(shim_socket "$id")
+
+# --- the control: a real FIFO ------------------------------------------------------------------
+mkfifo "$T/ok.fifo"
+cat "$T/ok.fifo" >"$T/ok.got" &
+cat_pid=$!
+r=$(exec_try ok "" "$T/ok.fifo" "")
+check "an exec whose stdout is a FIFO starts" matches "$r" '^code=0'
+[ "${r#code=0}" != "$r" ] || diag "start: $r"
+check "its output arrives through the FIFO" wait_for 10 grep -q marker "$T/ok.got"
+kill "$cat_pid" 2>/dev/null
+
+# --- plain paths that are not FIFOs ------------------------------------------------------------
+mkdir -p "$T/elsewhere" "$T/adir"
+printf 'orig\n' >"$T/regular"
+printf 'orig\n' >"$T/elsewhere/target"
+ln -s "$T/elsewhere/target" "$T/link"
+ln -s "$T/elsewhere/created.log" "$T/dangling"
+mkfifo "$T/real.fifo"
+ln -s real.fifo "$T/fifolink"
+
+r=$(exec_try reg "" "$T/regular" "")
+beyond_reference "" "it appends to a regular file" \
+	"a regular file as stdout is refused" refused "$r"
+beyond_reference "" "it appends to a regular file" \
+	"  the error says it is a regular file, not a FIFO" matches "$r" 'is a regular file, not a FIFO'
+diag "regular file: $r"
+
+r=$(exec_try lnk "" "$T/link" "$T/link")
+beyond_reference "" "it follows symbolic links" \
+	"a symbolic link to a file elsewhere as stdout and stderr is refused" refused "$r"
+beyond_reference "" "it follows symbolic links" \
+	"  the error says it is a symbolic link" matches "$r" 'is a symbolic link, not a FIFO'
+diag "symlink: $r"
+
+r=$(exec_try dng "" "$T/dangling" "")
+check "a dangling symbolic link as stdout is refused" refused "$r"
+diag "dangling symlink: $r"
+
+r=$(exec_try fln "" "$T/fifolink" "")
+beyond_reference "" "it follows symbolic links" \
+	"a symbolic link to a FIFO is refused too (links are never followed)" refused "$r"
+
+r=$(exec_try dir "" "$T/adir" "")
+check "a directory as stdout is refused" refused "$r"
+beyond_reference "" "its message is Go's" \
+	"  the error says it is a directory" matches "$r" 'stdout .*adir is a directory, not a FIFO'
+diag "directory: $r"
+
+r=$(exec_try mis "" "$T/missing/sub/out" "")
+check "a missing path as stdout is refused" refused "$r"
+beyond_reference "" "its message is Go's" \
+	"  the error names the path and says it must be an existing FIFO" \
+	matches "$r" 'missing/sub/out: No such file or directory .*existing FIFO'
+diag "missing: $r"
+
+r=$(exec_try sin "$T/adir" "" "")
+beyond_reference "" "it reads a directory as stdin (EISDIR: at once EOF)" \
+	"a directory as stdin is refused" refused "$r"
+beyond_reference "" "it reads a directory as stdin" \
+	"  the error says stdin is a directory (not EPERM from epoll)" \
+	matches "$r" 'stdin .*adir is a directory, not a FIFO'
+check "  it is not epoll's EPERM" sh -c "! printf '%s' '$r' | grep -q 'not permitted'"
+diag "directory as stdin: $r"
+
+# Create, on the same shim: its stdio is opened before the runtime runs, so nothing of the
+# bundle is needed (the reference fails in `runc create` here: no config.json).
+mkdir -p "$T/cbundle"
+cid=$(new_id paths-create)
+r=$(call Create CreateTaskRequest "id: \"$cid\" bundle: \"$T/cbundle\" stdout: \"$T/cmissing/out\"")
+check "Create with a missing stdout path fails" refused "$r"
+beyond_reference "" "it fails in runc create first" \
+	"  with the stdio error" matches "$r" 'open stdout .*cmissing/out: No such file'
+diag "create: $r"
+r=$(call Create CreateTaskRequest "id: \"$cid\" bundle: \"$T/cbundle\" stdout: \"$T/regular\" stderr: \"$T/link\"")
+check "Create with a regular file as stdout fails" refused "$r"
+beyond_reference "" "it fails in runc create first" \
+	"  with the stdio error" matches "$r" 'stdout .*regular is a regular file, not a FIFO'
+r=$(call Create CreateTaskRequest "id: \"$cid\" bundle: \"$T/cbundle\" stdin: \"$T/adir\"")
+check "Create with a directory as stdin fails" refused "$r"
+beyond_reference "" "it fails in runc create first" \
+	"  saying stdin is a directory" matches "$r" 'stdin .*adir is a directory, not a FIFO'
+
+# Had any of these been followed, the exec (which echoes at once) would have written by now.
+sleep 1
+check "the regular file is untouched" unchanged "$T/regular"
+beyond_reference "" "it follows symbolic links" \
+	"the symbolic link's target is untouched" unchanged "$T/elsewhere/target"
+check "the dangling link's target was not created" [ ! -e "$T/elsewhere/created.log" ]
+check "no directory was made for the missing path" [ ! -e "$T/missing" ]
+check "nor for Create's missing path" [ ! -e "$T/cmissing" ]
+check "the links are still links" sh -c "[ -L '$T/link' ] && [ -L '$T/dangling' ]"
+
+# The shim kept serving through all of it.
+st=$(TTCLIENT_NS=$E2E_NS "$TT" "$sock" state "$id" 2>&1)
+check "the shim still answers State: its container runs" matches "$st" 'status=2 '
+check_eq "ctr task exec still works" fine "$(tctr task exec --exec-id after "$id" echo fine 2>&1)"
+tctr task kill -s SIGKILL "$id" >&2
+wait_for 10 task_is "$id" STOPPED || not_ok "the task stops"
+tctr task delete "$id" >&2
+tctr container delete "$id" >&2
+
+e2e_exit
