@@ -8,6 +8,9 @@
 # as stdin says so (not EPERM from epoll); a real FIFO still works, and the shim keeps serving.
 # (file:// URIs, which do name files, are 27-log-uri's.) The reference appends to a regular file
 # and follows links: those refusals are shimbox's own.
+# shim-delete: the bundle's address file is not trusted: a live listener that is not a shim is
+# left alone with a message (exit 1), and so is a dead socket that is not one of ours; a dead
+# socket of ours (a 64-hex name, nobody listening) is removed with the address file.
 set -u
 : "${E2E_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 E2E_NAME=$(basename "$0" .sh)
@@ -15,9 +18,11 @@ E2E_NAME=$(basename "$0" .sh)
 e2e_test_begin
 T=$CD_DIR/$E2E_NAME
 mkdir -p "$T"
+BOX=${SHIMBOX:-$E2E_TOP/build/shimbox}
 TT=$E2E_BIN/ttclient
 PROTO_DIR=$E2E_TOP/test/golden
 command -v protoc >/dev/null 2>&1 || e2e_die "protoc is installed (protobuf-compiler)"
+cc -O1 -o "$T/unixsock" "$E2E_TOP/test/e2e/unixsock.c" || e2e_die "build test/e2e/unixsock.c"
 e2e_import_image || e2e_die "import the busybox image"
 
 # enc MESSAGE TEXT: the hex of a shimbox.golden MESSAGE written in protobuf text format.
@@ -149,4 +154,64 @@ wait_for 10 task_is "$id" STOPPED || not_ok "the task stops"
 tctr task delete "$id" >&2
 tctr container delete "$id" >&2
 
+# --- shim-delete and the address file -----------------------------------------------------------
+# run_delete BUNDLE: shim-delete -force on a hand-made bundle; sets rc, $T/out, $T/err.
+run_delete() {
+	"$BOX" shim-delete -bundle "$1" -force >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	sed 's/^/#   /' "$T/out" "$T/err"
+}
+hex=$(printf '%s' "$T" | sha256sum | cut -d' ' -f1)
+mkdir -p "$T/s"
+
+# A live listener that is not a shim: it accepts and never answers.
+b=$T/del/ns1/foreign
+mkdir -p "$b"
+"$T/unixsock" listen "$T/s/$hex" >"$T/listen.out" &
+lpid=$!
+wait_for 5 grep -qs listening "$T/listen.out" || not_ok "the listener listens"
+echo "unix://$T/s/$hex" >"$b/address"
+run_delete "$b"
+check "shim-delete with a live foreign listener at the address exits 1" [ "$rc" -eq 1 ]
+check "  its socket is left" [ -S "$T/s/$hex" ]
+check "  the listener still runs" proc_alive "$lpid"
+check "  the address file is kept" [ -e "$b/address" ]
+check "  it says why: something that is not a shim listens there" \
+	grep -q "listens on unix://$T/s/$hex but does not answer as a shim" "$T/err"
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+
+# Now dead (connect is refused) and ours: removed, with the address file.
+check "the socket left by the killed listener is dead" [ -S "$T/s/$hex" ]
+run_delete "$b"
+check "shim-delete with a dead socket of ours exits 0" [ "$rc" -eq 0 ]
+check "  it says it removed the socket" grep -qx "removed socket $T/s/$hex" "$T/out"
+check "  the socket is gone" [ ! -e "$T/s/$hex" ]
+check "  the address file is gone" [ ! -e "$b/address" ]
+
+# A dead socket that is not ours (not a shim socket name): left, and why.
+b=$T/del/ns1/notours
+mkdir -p "$b"
+"$T/unixsock" dead "$T/s/other.sock" || not_ok "make a dead socket"
+echo "unix://$T/s/other.sock" >"$b/address"
+run_delete "$b"
+check "shim-delete with a dead socket that is not a shim's exits 1" [ "$rc" -eq 1 ]
+check "  the socket is left" [ -S "$T/s/other.sock" ]
+check "  the address file is kept" [ -e "$b/address" ]
+check "  it says why" grep -q "not a shim socket" "$T/err"
+
+# The address as a plain path (no unix://), a live listener there: left alone too.
+b=$T/del/ns1/plain
+mkdir -p "$b"
+hex2=$(printf '%s2' "$T" | sha256sum | cut -d' ' -f1)
+"$T/unixsock" listen "$T/s/$hex2" >"$T/listen2.out" &
+lpid=$!
+wait_for 5 grep -qs listening "$T/listen2.out" || not_ok "the second listener listens"
+echo "$T/s/$hex2" >"$b/address"
+run_delete "$b"
+check "a plain path in the address file: a live listener is left alone too (exit 1)" \
+	sh -c "[ $rc -eq 1 ] && [ -S '$T/s/$hex2' ] && [ -e '$b/address' ]"
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+rm -f "$T/s/$hex2" "$T/s/other.sock"
 e2e_exit
