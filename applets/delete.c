@@ -3,7 +3,8 @@
  * shim-delete: cleans up one container from a shell, with or without containerd: stops its shim,
  * deletes the runtime's container, unmounts the rootfs, removes the shim socket and the address
  * file. Each step is idempotent and the address file, which leads to the socket, goes last, so
- * running it again always finishes an interrupted job.
+ * running it again always finishes an interrupted job. The address file is not trusted: only a
+ * dead socket of ours is removed, never one that something still listens on.
  */
 #include "applets.h"
 
@@ -25,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,7 +47,9 @@ static const char help[] =
     "(SIGTERM, then SIGKILL after 2 s), deletes the runtime's container ('runc delete\n"
     "--force'), unmounts the rootfs, removes the shim socket and the bundle's address\n"
     "file, and prints a line for each. Run again, it finishes an interrupted run or\n"
-    "does nothing. The bundle directory itself is left to containerd.\n"
+    "does nothing. The bundle directory itself is left to containerd. The socket is\n"
+    "removed only if it is a shim's (a hex SHA-256 name) and nobody listens on it;\n"
+    "anything that listens there is left alone, with the address file.\n"
     "  -namespace NS  containerd namespace\n"
     "  -id ID         container id\n"
     "  -state DIR     containerd's state directory (default /run/containerd); the\n"
@@ -204,11 +209,13 @@ static int stop_shim(struct job *j, const char *addr)
 		return 0;
 	}
 	if (pid < 0) {
-		fprintf(stderr,
-		        "shim-delete: warning: something listens on %s but did not answer "
-		        "Connect within %d s; it was not stopped\n",
-		        addr, CONNECT_MS / 1000);
-		return 1;
+		/* Not a shim (or one so stuck that it cannot answer): its socket is not ours to
+		 * remove, and the address file is the way back to it. */
+		fail(j,
+		     "something listens on %s but does not answer as a shim (no answer to Connect "
+		     "within %d s); leaving it, its socket and the address file",
+		     addr, CONNECT_MS / 1000);
+		return 0;
 	}
 	if (pid == getpid() || pid == getppid()) {
 		fail(j, "the shim at %s claims pid %d; not stopping it", addr, (int)pid);
@@ -332,14 +339,104 @@ static void unmount_rootfs(struct job *j)
 		did(j, "unmounted %s", rootfs);
 }
 
-/* Removes the socket at path if it is one. 1 if none is left. */
+enum { SOCK_NONE, SOCK_DEAD, SOCK_LIVE, SOCK_ERROR };
+
+/*
+ * What is bound at the socket path: nobody (connect refused: SOCK_DEAD), a listener of any kind
+ * (the connection accepted or queued, or a socket of another type: SOCK_LIVE), nothing at all
+ * (SOCK_NONE), or SOCK_ERROR with *err set.
+ */
+static int probe_socket(const char *path, int *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r, e;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		*err = ENAMETOOLONG;
+		return SOCK_ERROR;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+		*err = errno;
+		return SOCK_ERROR;
+	}
+	do
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	e = r < 0 ? errno : 0;
+	sys_close(fd);
+	if (r == 0 || e == EAGAIN || e == EINPROGRESS || e == EPROTOTYPE)
+		return SOCK_LIVE;
+	if (e == ECONNREFUSED)
+		return SOCK_DEAD;
+	if (e == ENOENT)
+		return SOCK_NONE;
+	*err = e;
+	return SOCK_ERROR;
+}
+
+/*
+ * A shim socket is named by the hex SHA-256 that address_derive makes, in a socket directory
+ * (ADDRESS_SOCKET_DIR, or 2.3's socket_dir), and belongs to our user. Returns NULL if path is
+ * such a socket, else why it is not.
+ */
+static const char *not_ours(const char *path, const struct stat *st)
+{
+	char dir[PATH_MAX];
+	struct stat dst;
+	const char *name = strrchr(path, '/');
+
+	if (path[0] != '/' || !name)
+		return "not an absolute path";
+	name++;
+	if (strlen(name) != 64 || strspn(name, "0123456789abcdef") != 64)
+		return "its name is not a shim socket's hex SHA-256";
+	if (st->st_uid != geteuid())
+		return "it belongs to another user";
+	if (sys_fmt(dir, sizeof(dir), "%.*s", (int)(name - 1 - path), path) < 0 ||
+	    lstat(name - 1 == path ? "/" : dir, &dst) < 0 || !S_ISDIR(dst.st_mode))
+		return "its directory is not a plain directory";
+	return NULL;
+}
+
+/*
+ * Removes the shim socket at path (from the address file) if it is ours and dead: a socket
+ * named as ours, on which connect() is refused. A live listener, whatever it is, or a socket
+ * that is not ours, is left with a message. 1 if no socket is left, 0 if one was left.
+ */
 static int remove_socket(struct job *j, const char *path)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
-		return 1;
+	const char *why;
+	int e = 0;
+
+	if (path[0] == '@')
+		return 1; /* abstract: nothing on disk, gone with its owner */
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		fail(j, "stat %s (from the address file): %s; leaving it", path, strerror(errno));
+		return 0;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		fail(j, "%s (from the address file) is not a socket; leaving it", path);
+		return 0;
+	}
+	switch (probe_socket(path, &e)) {
+	case SOCK_NONE:
+		return 1;
+	case SOCK_LIVE:
+		fail(j, "something listens on %s (from the address file); leaving it and the "
+		        "address file",
+		     path);
+		return 0;
+	case SOCK_ERROR:
+		fail(j, "connect %s (from the address file): %s; leaving it", path, strerror(e));
+		return 0;
+	}
+	if ((why = not_ours(path, &st)) != NULL) {
+		fail(j, "%s (from the address file) is not a shim socket: %s; leaving it", path,
+		     why);
 		return 0;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {

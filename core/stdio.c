@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -179,45 +180,144 @@ static void on_dst(struct loop_watch *w, uint32_t events)
 	pump(c);
 }
 
-/* Output target: a FIFO gets a held read end (opened first, so the write open cannot block);
- * anything else is a file opened for appending. */
-static int open_output(const char *path, int *dst, int *hold, int *pollable, char *err,
-                       size_t errcap)
+static const char *file_kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a FIFO";
+}
+
+/*
+ * A plain stdio path from containerd names a FIFO it made: open both ends of it (the read end
+ * first, so that the non-blocking write open finds a reader). Anything else is refused: a missing
+ * path (nothing is created), a regular file or a directory, and a symbolic link, which is never
+ * followed. As containerd's fifo package does, the path is opened once with O_PATH and both ends
+ * are reopened through /proc/self/fd, so they are the very FIFO that was checked.
+ */
+static int open_fifo(const char *what, const char *path, int *rd, int *wr, char *err,
+                     size_t errcap)
 {
 	struct stat st;
-	int e;
-	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		if ((*hold = sys_open(path, O_RDONLY | O_NONBLOCK, 0)) < 0) {
-			e = *hold;
-			goto fail;
-		}
-		*dst = sys_open(path, O_WRONLY | O_NONBLOCK, 0);
-		*pollable = 1;
-	} else {
-		char dir[1024];
-		snprintf(dir, sizeof(dir), "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = 0;
-			if (sys_mkdir_p(dir, 0755) < 0) { /* the open below reports it */
+	char proc[64];
+	int e, h = sys_open(path, O_PATH | O_NOFOLLOW, 0);
+
+	if (h < 0) {
+		snprintf(err, errcap, "open %s %s: %s (a plain stdio path must be an existing FIFO)",
+		         what, path, strerror(-h));
+		return h;
+	}
+	if (fstat(h, &st) < 0) {
+		e = -errno;
+		snprintf(err, errcap, "stat %s %s: %s", what, path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		e = -EINVAL;
+		snprintf(err, errcap,
+		         "%s %s is %s, not a FIFO: a plain stdio path must be a FIFO (symbolic links "
+		         "are not followed; use a file:// URI to log to a file)",
+		         what, path, file_kind(st.st_mode));
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", h);
+	if ((e = *rd = sys_open(proc, O_RDONLY | O_NONBLOCK, 0)) < 0 ||
+	    (e = *wr = sys_open(proc, O_WRONLY | O_NONBLOCK, 0)) < 0) {
+		snprintf(err, errcap, "open %s FIFO %s: %s", what, path, strerror(-e));
+		sys_closep(rd);
+	}
+out:
+	sys_close(h);
+	return e < 0 ? e : 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The path of a file:// URI as Go's url.Parse gives it to the reference: what follows the
+ * authority, up to a query or fragment, percent-decoded. 0, or -EINVAL with a message.
+ */
+static int file_uri_path(const char *uri, char *out, size_t cap, char *err, size_t errcap)
+{
+	const char *p = strchr(uri + 7, '/');
+	size_t o = 0;
+	for (; p && *p && *p != '?' && *p != '#'; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%') {
+			int h1 = hex_digit(p[1]), h2 = h1 < 0 ? -1 : hex_digit(p[2]);
+			if (h2 < 0) {
+				snprintf(err, errcap, "parse %s: invalid URL escape", uri);
+				return -EINVAL;
 			}
+			c = h1 << 4 | h2;
+			p += 2;
 		}
-		/* splice(2) refuses O_APPEND targets: open plainly and start at the end instead.
-		 * stdout and stderr share this description (and so its offset). */
-		*dst = sys_open(path, O_WRONLY | O_CREAT, 0644);
-		*pollable = 0;
-		if (*dst >= 0 && lseek(*dst, 0, SEEK_END) < 0) {
-			int oe = -errno;
-			sys_close(*dst);
-			*dst = oe;
+		if (c == 0 || o + 1 >= cap) {
+			snprintf(err, errcap, "parse %s: %s", uri,
+			         c ? "path too long" : "NUL in the path");
+			return -EINVAL;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = 0;
+	if (o == 0) {
+		snprintf(err, errcap, "%s: no path to log to", uri);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * file://: as the reference does it, the file's directory is created (0755), then the file is
+ * opened for appending (O_CREAT, 0644); the path is the user's choice, so links are followed.
+ * splice(2) refuses O_APPEND targets, so this copier goes through a buffer.
+ */
+static int open_log_file(const char *path, int *dst, char *err, size_t errcap)
+{
+	char dir[PATH_MAX];
+	int e;
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if ((e = sys_mkdir_p(dir, 0755)) < 0) {
+			snprintf(err, errcap, "mkdir %s: %s", dir, strerror(-e));
+			return e;
 		}
 	}
-	if (*dst >= 0)
-		return 0;
-	e = *dst;
-fail:
-	snprintf(err, errcap, "open %s: %s", path, strerror(-e));
-	return e;
+	if ((e = *dst = sys_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0) {
+		snprintf(err, errcap, "open %s: %s", path, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+/* Output target: a FIFO (with a held read end), or the log file of a file:// URI. */
+static int open_output(const char *what, const char *path, int is_file, int *dst, int *hold,
+                       int *pollable, int *buffered, char *err, size_t errcap)
+{
+	*pollable = !is_file;
+	*buffered = is_file;
+	return is_file ? open_log_file(path, dst, err, errcap)
+	               : open_fifo(what, path, hold, dst, err, errcap);
 }
 
 static int make_pipe(int fds[2], char *err, size_t errcap)
@@ -341,6 +441,8 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 	int p[2], e, ret = 0;
 	const char *out = cfg->out ? cfg->out : "", *errp = cfg->err ? cfg->err : "";
 	const char *logger_uri = NULL;
+	char file[PATH_MAX];
+	int is_file = 0, buffered;
 
 	io->terminal = cfg->terminal;
 	/* stdout names the scheme for both output streams (PROTOCOL.md 5.3). */
@@ -348,7 +450,10 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 		logger_uri = out;
 		io->ready_strict = out[6] == '-';
 	} else if (strncmp(out, "file://", 7) == 0) {
-		out = errp = out + 7;
+		if ((e = file_uri_path(out, file, sizeof(file), err, errcap)) < 0)
+			return e;
+		out = errp = file;
+		is_file = 1;
 	} else if (strncmp(out, "fifo://", 7) == 0) {
 		out += 7;
 	} else if (strstr(out, "://")) {
@@ -359,14 +464,11 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 		errp += 7;
 
 	if (cfg->in && *cfg->in) {
-		io->in.src.fd = sys_open(cfg->in, O_RDONLY | O_NONBLOCK, 0);
-		if (io->in.src.fd < 0) {
-			e = io->in.src.fd;
-			snprintf(err, errcap, "open stdin %s: %s", cfg->in, strerror(-e));
+		/* The holder, our write end: while open, the reader never sees EOF (clients may
+		 * come and go). */
+		if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err,
+		                   errcap)) < 0)
 			goto fail;
-		}
-		/* The holder: while open, the reader never sees EOF (clients may come and go). */
-		io->stdin_holder = sys_open(cfg->in, O_WRONLY | O_NONBLOCK, 0);
 		if (!cfg->terminal) {
 			if ((e = make_pipe(p, err, errcap)) < 0)
 				goto fail;
@@ -398,21 +500,27 @@ int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap
 			goto fail;
 		ret = e;
 	} else if (cfg->terminal) {
-		if (*out && (e = open_output(out, &io->console_out, &io->console_hold,
-		                             &io->console_out_pollable, err, errcap)) < 0)
-			goto fail;
+		if (*out && (e = open_output("stdout", out, is_file, &io->console_out,
+		                             &io->console_hold, &io->console_out_pollable,
+		                             &buffered, err, errcap)) < 0)
+			goto fail; /* the console's copier is buffered anyway */
 	} else {
-		const char *paths[2] = { out, errp };
+		const char *paths[2] = { out, errp }, *names[2] = { "stdout", "stderr" };
 		struct pio_copier *cs[2] = { &io->out, &io->err };
 		for (int i = 0; i < 2; i++) {
 			if (!*paths[i])
 				continue;
-			if (i == 1 && strcmp(paths[0], paths[1]) == 0 && !io->out.dst_pollable &&
-			    io->out.dst.fd >= 0) {
+			if (i == 1 && is_file && io->out.dst.fd >= 0) {
 				/* One file for both streams: share the appending writer. */
-				cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3);
-			} else if ((e = open_output(paths[i], &cs[i]->dst.fd, &cs[i]->hold_fd,
-			                            &cs[i]->dst_pollable, err, errcap)) < 0) {
+				if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+					e = -errno;
+					snprintf(err, errcap, "dup: %s", strerror(errno));
+					goto fail;
+				}
+				cs[1]->buffered = 1;
+			} else if ((e = open_output(names[i], paths[i], is_file, &cs[i]->dst.fd,
+			                            &cs[i]->hold_fd, &cs[i]->dst_pollable,
+			                            &cs[i]->buffered, err, errcap)) < 0) {
 				goto fail;
 			}
 			if ((e = make_pipe(p, err, errcap)) < 0)
@@ -450,7 +558,7 @@ static int copier_start(struct pio_copier *c, int buffered)
 		return 0;
 	c->src.fn = on_src;
 	c->dst.fn = on_dst;
-	if (buffered && !(c->buf = malloc(TTY_BUF)))
+	if ((buffered || c->buffered) && !(c->buf = malloc(TTY_BUF)))
 		return -ENOMEM;
 	if ((e = sys_set_nonblock(c->src.fd, 1)) < 0 || (e = sys_set_nonblock(c->dst.fd, 1)) < 0 ||
 	    (e = loop_set(&c->src, EPOLLIN)) < 0)

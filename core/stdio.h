@@ -5,6 +5,9 @@
  * spliced with no userspace buffer; only a terminal's master needs a small buffer per direction.
  * For each output FIFO the shim also holds a read end, so a detached client never makes the
  * container see EPIPE; for stdin it holds a write end that only CloseIO releases.
+ * A plain path must be a FIFO (containerd makes them): anything else, a missing path, a regular
+ * file, a directory or a symbolic link (never followed), is refused with a message. Only a
+ * file:// URI names a file, which is created as the reference does it.
  */
 #ifndef SHIMBOX_CORE_STDIO_H
 #define SHIMBOX_CORE_STDIO_H
@@ -23,6 +26,7 @@ struct pio_copier {
 	struct loop_watch dst;
 	int hold_fd; /* an output FIFO's read end held by the shim; closed with dst */
 	int dst_pollable;
+	int buffered; /* dst refuses splice (a file:// log, O_APPEND): copied through buf */
 	int active;
 	int is_output;
 	uint8_t *buf;
@@ -52,8 +56,9 @@ struct pio {
 };
 
 struct pio_cfg {
-	const char *in, *out, *err; /* as containerd sent them; out may be a fifo, file, binary or
-	                             * binary-v2 (2.3+) URI */
+	const char *in, *out, *err; /* as containerd sent them: FIFO paths; out may also be a
+	                             * file://, binary:// or binary-v2:// (2.3+) URI, which then
+	                             * names the target of both output streams */
 	int terminal;
 	int uid, gid;        /* owner of the container ends, or -1 */
 	const char *id, *ns; /* for a logging binary's environment */
@@ -64,7 +69,7 @@ void pio_init(struct pio *io);
  * Sets up everything before the runtime runs. Nothing blocks: output FIFOs are opened for
  * reading first, which makes the non-blocking write open succeed. Returns 0, PIO_WAIT when a
  * logging binary was started and on_ready will be called once it is ready, or -errno with a
- * message in err.
+ * message in err (-EINVAL for a plain path that is not a FIFO, or a bad URI).
  */
 #define PIO_WAIT 1
 int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
