@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# 14 paths the shim is handed and must not trust.
+# 19 paths the shim is handed and must not trust.
 # Stdio: a plain stdio path from containerd names a FIFO. Driven through the shim's socket with
 # hand-made paths (Exec then Start, and Create), a regular file, a symbolic link to a file
 # elsewhere, a dangling link, a link to a FIFO, a directory and a missing path are refused with
