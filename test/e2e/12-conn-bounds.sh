@@ -84,6 +84,8 @@ check "... and another connection is served meanwhile ($st)" matches "$st" '^cod
 tctr task exec -d --fifo-dir "$CD_DIR/fifo" --exec-id hc "$id" sh -c 'sleep 2; exit 4' >&2
 r=$(TTCLIENT_TIMEOUT=20 tt halfclose-wait "$id" hc)
 ours "a Wait half-closed after sending is still answered when the exec exits ($r)" matches "$r" '^code=0 exit_status=4$'
+# A detached exec is kept, with its stdio, until deleted (ctr exits with its status, 4).
+tctr task delete --exec-id hc "$id" >&2
 
 # --- Waits of closed connections -----------------------------------------------------------------
 rss3=$(rss_kb "$spid")
