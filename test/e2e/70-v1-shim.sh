@@ -255,7 +255,7 @@ mv -f "$BIN/wrapper" "$BIN/containerd-shim"
 id=$(new_id v1-pub)
 # The task pauses before it exits: in v1 containerd publishes /tasks/start itself once Start has
 # returned, while the shim's exit goes through a publish child of its own, so for a task that
-# exits at once the two race inside containerd (seen under load, with any shim).
+# exits at once the two race inside containerd (seen once under load).
 # shellcheck disable=SC2086
 out=$(timeout 60 ctr --address "$CD_SOCK" -n "$E2E_NS" run --rm --no-pivot $V1 "$E2E_IMAGE" "$id" \
 	sh -c 'echo via shim-publish; sleep 0.5; exit 7' 2>"$T/run-pub.err")
