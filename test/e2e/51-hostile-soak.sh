@@ -50,7 +50,8 @@ round() {
 	[ "$out" = ran ] || note "ctr run --rm: '$out'"
 	wait
 	grep -q '^code=0 status=2 ' "$T/slow" || note "slow State: $(cat "$T/slow")"
-	grep -q '^code=0 exit_status=3$' "$T/hc" || note "half-closed Wait: $(cat "$T/hc")"
+	# (The reference closes a half-closed connection with its Wait unanswered.)
+	grep -q '^code=0 exit_status=3$' "$T/hc" || shim_is_reference || note "half-closed Wait: $(cat "$T/hc")"
 	# A detached exec is kept until deleted (with its stdio), as by the reference.
 	# (ctr exits with the deleted process's status, 3.)
 	e=$(tctr task delete --exec-id "hc$r" "$id" 2>&1)

@@ -23,6 +23,7 @@
  *                        stops taking them for 1 s ("sent=K"); held SECS, then closed
  *   halfclose-wait ID EXECID  Wait{ID, EXECID}, then shutdown(SHUT_WR); prints the reply
  *                        ("code=0 exit_status=S") however long it takes (TTCLIENT_TIMEOUT)
+ *   wait ID EXECID       Wait{ID, EXECID} on an open connection; prints "code=0 exit_status=S"
  *   wait-close N ID      N connections in turn, each sending Wait{ID} and closing ("sent=K
  *                        refused=R": R were closed by the shim before taking the Wait)
  *   hold N SECS          N more connections held open SECS ("opened=K": those that connected)
@@ -468,10 +469,11 @@ int main(int argc, char **argv)
 		sleep((unsigned)atoi(argv[4]));
 		return 0;
 	}
-	if (strcmp(mode, "halfclose-wait") == 0 && argc == 5) {
+	if ((strcmp(mode, "halfclose-wait") == 0 || strcmp(mode, "wait") == 0) && argc == 5) {
 		size_t n = wait_request(p, sizeof(p), argv[3], argv[4]);
 		send_request(fd, 1, TASK_SVC, "Wait", p, n);
-		shutdown(fd, SHUT_WR);
+		if (mode[0] == 'h')
+			shutdown(fd, SHUT_WR);
 		return report(fd, 3600 * 1000, ok_wait);
 	}
 	if (strcmp(mode, "wait-close") == 0 && argc == 5) {
