@@ -694,3 +694,19 @@ one_line() { printf '%s' "$1" | tr '\n' ' '; }
 # matches TEXT ERE: TEXT matches the extended regular expression ERE.
 matches() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
 # --- end of the Task API helpers -------------------------------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# Protobuf by hand, as hex, for build/e2e/ttclient's `call` mode.
+
+# pb_varint N: N as a varint. hex_of TEXT: TEXT's bytes. pb_field NUMBER HEX: a length-delimited
+# field (wire type 2) holding HEX.
+pb_varint() {
+	_v=$1
+	while [ "$_v" -ge 128 ]; do
+		printf '%02x' $(((_v & 127) | 128))
+		_v=$((_v >> 7))
+	done
+	printf '%02x' "$_v"
+}
+hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+pb_field() { printf '%02x%s%s' $((($1 << 3) | 2)) "$(pb_varint $((${#2} / 2)))" "$2"; }

@@ -14,16 +14,8 @@ e2e_test_begin
 e2e_import_image || e2e_die "import the busybox image"
 TT=$E2E_BIN/ttclient
 
-varint() {
-	_v=$1
-	while [ "$_v" -ge 128 ]; do
-		printf '%02x' $(((_v & 127) | 128))
-		_v=$((_v >> 7))
-	done
-	printf '%02x' "$_v"
-}
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-field() { printf '%02x%s%s' $((($1 << 3) | 2)) "$(varint $((${#2} / 2)))" "$2"; }
+# pb_field and hex_of: scripts/e2e-lib.sh.
+field() { pb_field "$@"; }
 
 id=$(new_id ids)
 # shellcheck disable=SC2046

@@ -18,19 +18,8 @@ TT=$E2E_BIN/ttclient
 TTCLIENT_NS=$E2E_NS
 export TTCLIENT_NS
 
-# Protobuf by hand: a varint, and a length-delimited field.
-varint() {
-	_v=$1
-	while [ "$_v" -ge 128 ]; do
-		printf '%02x' $(((_v & 127) | 128))
-		_v=$((_v >> 7))
-	done
-	printf '%02x' "$_v"
-}
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-field() { # NUMBER HEX: field NUMBER, wire type 2
-	printf '%02x%s%s' $((($1 << 3) | 2)) "$(varint $((${#2} / 2)))" "$2"
-}
+# pb_field and hex_of: scripts/e2e-lib.sh.
+field() { pb_field "$@"; }
 # update ID JSON: UpdateTaskRequest{id, resources: Any{LinuxResources, JSON}}; prints the result.
 update() {
 	_any=$(field 1 "$(hex_of types.containerd.io/opencontainers/runtime-spec/1/LinuxResources)")$(field 2 "$(hex_of "$2")")

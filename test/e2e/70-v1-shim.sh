@@ -119,19 +119,8 @@ exit_event() {
 		grep -q "\"exit_status\":$3[,}]" "$T/exit.$$"
 	fi
 }
-# Protobuf by hand, for ttclient: a varint, and a length-delimited field.
-varint() {
-	_v=$1
-	while [ "$_v" -ge 128 ]; do
-		printf '%02x' $(((_v & 127) | 128))
-		_v=$((_v >> 7))
-	done
-	printf '%02x' "$_v"
-}
-hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
-field() { # NUMBER HEX: field NUMBER, wire type 2
-	printf '%02x%s%s' $((($1 << 3) | 2)) "$(varint $((${#2} / 2)))" "$2"
-}
+# pb_field and hex_of: scripts/e2e-lib.sh.
+field() { pb_field "$@"; }
 V1_SVC=containerd.runtime.linux.shim.v1.Shim
 v1call() { TTCLIENT_NS=$E2E_NS "$TT" "$sock" call "$V1_SVC" "$@" 2>&1; }
 shim_pid_of() { cat "$V1_STATE/$1/shim.pid" 2>/dev/null; }
@@ -196,7 +185,7 @@ grep -q "^$pid " "$T/ps" || sed 's/^/#   /' "$T/ps"
 
 # The v1 service on the shim's socket, as containerd calls it.
 r=$(v1call ShimInfo "")
-check_eq "ShimInfo answers {shim_pid} = the shim's pid" "code=0 payload=08$(varint "${spid:-0}")" "$r"
+check_eq "ShimInfo answers {shim_pid} = the shim's pid" "code=0 payload=08$(pb_varint "${spid:-0}")" "$r"
 if [ -d /sys/fs/cgroup/memory ]; then
 	mem=/sys/fs/cgroup/memory/$E2E_NS/$id/memory.limit_in_bytes
 else
