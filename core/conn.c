@@ -48,10 +48,14 @@ static struct loop_watch listen_w = { .fd = -1 };
 static struct loop_timer accept_timer;
 static int spare_fd = -1;   /* kept for EMFILE: closed to accept and shed one connection */
 static int accept_trouble; /* a refusal burst is being logged once; reset by an accept */
+static int accept_full;    /* CONN_MAX are open: the listener is not watched until one closes */
+static int full_logged;    /* said once a burst; the burst ends below CONN_MAX / 2 */
 static conn_dispatch_fn dispatch_fn;
 static conn_closed_fn closed_fn;
 static struct conn *conns;
 static size_t nconns;
+
+static void on_accept_timer(struct loop_timer *t);
 
 static void conn_unref(struct conn *c)
 {
@@ -82,6 +86,12 @@ static void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	nconns--;
+	if (accept_full && nconns < CONN_MAX) {
+		accept_full = 0;
+		on_accept_timer(&accept_timer);
+	}
+	if (nconns < CONN_MAX / 2)
+		full_logged = 0;
 	c->refs++;
 	if (c->calls && closed_fn)
 		closed_fn(c); /* parked calls of a peer that is gone are abandoned */
@@ -444,6 +454,16 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 {
 	(void)events;
 	for (;;) {
+		if (nconns >= CONN_MAX) {
+			/* Left in the kernel's backlog, not refused: accepted once one closes. */
+			if (!full_logged)
+				log_warn("%d connections are open: accepting more once one closes",
+				         CONN_MAX);
+			full_logged = 1;
+			accept_full = 1;
+			loop_del(w);
+			return;
+		}
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR)
@@ -453,13 +473,6 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			else if (errno != EAGAIN)
 				log_warn("accept: %s", strerror(errno));
 			return;
-		}
-		if (nconns >= CONN_MAX) {
-			if (!accept_trouble)
-				log_warn("refusing connections: %d are open already", CONN_MAX);
-			accept_trouble = 1;
-			sys_close(fd);
-			continue;
 		}
 		accept_trouble = 0;
 		struct ucred cr;

@@ -4,13 +4,14 @@
  * and ordered, non-blocking replies. A request is answered exactly once, now or later, through
  * its struct call; a call outlives its connection (the reply is then dropped).
  *
- * Bounds (README "Limits"): at most CONN_MAX connections (more are accepted and closed, logged
- * once a burst; with fds exhausted, one pending connection is shed per wakeup so that the loop
- * never spins). A request payload above CONN_SMALL_MSG is charged to the budget (budget.h) while
- * it is received, and refused with RESOURCE_EXHAUSTED when the budget is spent (its bytes are
- * read and dropped, the connection goes on); so at most BUDGET_MAX + CONN_MAX x CONN_SMALL_MSG
- * of request bytes are held. Queued replies are charged too; a connection whose queue holds
- * CONN_OUT_MAX is not read until it drains. A peer that half-closes (SHUT_WR) still gets the
+ * Bounds (README "Limits"): at most CONN_MAX connections (more wait in the listener's backlog,
+ * not watched until one closes; logged once a burst); with fds exhausted, one pending
+ * connection is shed per wakeup so that the loop never spins. A request payload above
+ * CONN_SMALL_MSG is charged to the budget (budget.h) while it is received, and refused with
+ * RESOURCE_EXHAUSTED when the budget is spent (its bytes are read and dropped, the connection
+ * goes on); so at most BUDGET_MAX + CONN_MAX x CONN_SMALL_MSG of request bytes are held.
+ * Queued replies are charged too; a connection whose queue holds CONN_OUT_MAX is not read
+ * until it drains. A peer that half-closes (SHUT_WR) still gets the
  * replies of what it asked, then is closed; a peer that is gone (HUP) is closed at once, and
  * its parked calls are handed to the conn_on_close callback to be abandoned.
  */
