@@ -454,6 +454,18 @@ proc_alive() { [ -d "/proc/$1" ] && ! is_zombie "$1"; }
 proc_dead() { ! proc_alive "$1"; }
 proc_gone() { [ ! -d "/proc/$1" ]; }
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# conns_with PID PEERPID: how many of PID's connected unix sockets have their other end held by
+# PEERPID (ss: $6 a socket's inode, $8 its peer's inode). A socket whose peer is closed is not
+# counted, so a shim that keeps a connection its client has closed still shows in fd_count.
+conns_with() {
+	ss -xpn 2>/dev/null | awk -v me="pid=$1," -v them="pid=$2," '
+		{ owner[$6] = $0 }
+		index($0, me) { peer[++n] = $8 }
+		END { c = 0; for (i = 1; i <= n; i++) if (index(owner[peer[i]], them)) c++; print c }'
+}
+# own_fd_count PID: fd_count less the connections containerd holds to or from PID (containerd
+# may open another one at any time: that is containerd's, not a leak of the shim's).
+own_fd_count() { echo $(($(fd_count "$1") - $(conns_with "$1" "$CD_PID"))); }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
