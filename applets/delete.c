@@ -8,6 +8,7 @@
  */
 #include "applets.h"
 
+#include "core/address.h"
 #include "core/client.h"
 #include "core/flags.h"
 #include "core/locate.h"
@@ -499,7 +500,7 @@ int shim_delete_main(int argc, char **argv)
 		return 1;
 	}
 	int have_addr = loc_address(j.loc.bundle, addr, sizeof(addr)) > 0;
-	const char *sock = have_addr ? (strncmp(addr, "unix://", 7) == 0 ? addr + 7 : addr) : NULL;
+	const char *sock = have_addr ? address_socket_path(addr) : NULL;
 
 	/*
 	 * The critical section: INT, TERM and HUP wait until it is over (the job is then done and

@@ -6,6 +6,7 @@
  */
 #include "applets.h"
 
+#include "core/address.h"
 #include "core/client.h"
 #include "core/flags.h"
 #include "core/sys.h"
@@ -250,8 +251,7 @@ int shim_publish_main(int argc, char **argv)
 
 	/* Where: $TTRPC_ADDRESS (as containerd gives shims), else <address>.ttrpc. */
 	const char *env_addr = getenv("TTRPC_ADDRESS");
-	if (strncmp(address, "unix://", 7) == 0)
-		address += 7;
+	address = address_socket_path(address);
 	if (env_addr && *env_addr)
 		snprintf(ttaddr, sizeof(ttaddr), "%s", env_addr);
 	else if (sys_fmt(ttaddr, sizeof(ttaddr), "%s.ttrpc", address) < 0) {

@@ -82,3 +82,9 @@ const char *address_path(const char *addr)
 {
 	return strncmp(addr, "unix://", 7) == 0 ? addr + 7 : NULL;
 }
+
+const char *address_socket_path(const char *addr)
+{
+	const char *path = address_path(addr);
+	return path ? path : addr;
+}

@@ -21,5 +21,8 @@ int address_derive(const char *socket_dir, const char *grpc_address, const char 
     __attribute__((warn_unused_result));
 /* The filesystem path of a "unix://" address, or NULL if it is not one. */
 const char *address_path(const char *addr);
+/* The socket path of addr: after "unix://" if it has it, else addr itself (a plain path, as
+ * containerd's flags and TTRPC_ADDRESS may give one). */
+const char *address_socket_path(const char *addr);
 
 #endif

@@ -2,6 +2,7 @@
 /* The applets' blocking ttrpc client: every wait is a poll bounded by the call's deadline. */
 #include "client.h"
 
+#include "address.h"
 #include "sys.h"
 
 #include <errno.h>
@@ -63,8 +64,7 @@ int ttc_connect(struct ttc *c, const char *addr, int timeout_ms)
 	int fd, e = 0;
 
 	c->fd = -1;
-	if (strncmp(addr, "unix://", 7) == 0)
-		addr += 7;
+	addr = address_socket_path(addr);
 	if (!*addr || strlen(addr) >= sizeof(sa.sun_path))
 		return *addr ? -ENAMETOOLONG : -EINVAL;
 	memcpy(sa.sun_path, addr, strlen(addr));

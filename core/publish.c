@@ -2,6 +2,7 @@
 /* Ordered, retried event delivery over ttrpc Events.Forward. */
 #include "publish.h"
 
+#include "address.h"
 #include "budget.h"
 #include "log.h"
 #include "loop.h"
@@ -359,9 +360,7 @@ int pub_init(const char *address, const char *ns)
 		return -ENAMETOOLONG;
 	if (!address || !*address)
 		return 0;
-	if (strncmp(address, "unix://", 7) == 0)
-		address += 7;
-	return sys_fmt(pub_path, sizeof(pub_path), "%s", address) < 0 ? -ENAMETOOLONG : 0;
+	return sys_fmt(pub_path, sizeof(pub_path), "%s", address_socket_path(address)) < 0 ? -ENAMETOOLONG : 0;
 }
 
 int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
