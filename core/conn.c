@@ -48,14 +48,13 @@ static struct loop_watch listen_w = { .fd = -1 };
 static struct loop_timer accept_timer;
 static int spare_fd = -1;   /* kept for EMFILE: closed to accept and shed one connection */
 static int accept_trouble; /* a refusal burst is being logged once; reset by an accept */
-static int accept_full;    /* CONN_MAX are open: the listener is not watched until one closes */
 static int full_logged;    /* said once a burst; the burst ends below CONN_MAX / 2 */
 static conn_dispatch_fn dispatch_fn;
 static conn_closed_fn closed_fn;
 static struct conn *conns;
 static size_t nconns;
 
-static void on_accept_timer(struct loop_timer *t);
+static void listen_resume(void);
 
 static void conn_unref(struct conn *c)
 {
@@ -85,11 +84,9 @@ static void conn_close(struct conn *c)
 		conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	nconns--;
-	if (accept_full && nconns < CONN_MAX) {
-		accept_full = 0;
-		on_accept_timer(&accept_timer);
-	}
+	/* From CONN_MAX down: the listener may have been left unwatched (on_accept). */
+	if (--nconns == CONN_MAX - 1)
+		listen_resume();
 	if (nconns < CONN_MAX / 2)
 		full_logged = 0;
 	c->refs++;
@@ -420,11 +417,17 @@ static void on_conn(struct loop_watch *w, uint32_t events)
 
 static void on_accept(struct loop_watch *w, uint32_t events);
 
+/* Watches the listener again (a no-op if it is watched; nothing once it is closed). */
+static void listen_resume(void)
+{
+	if (listen_w.fd >= 0 && loop_set(&listen_w, EPOLLIN) < 0)
+		log_error("cannot watch the listening socket again");
+}
+
 static void on_accept_timer(struct loop_timer *t)
 {
 	(void)t;
-	if (listen_w.fd >= 0 && loop_set(&listen_w, EPOLLIN) < 0)
-		log_error("cannot watch the listening socket again");
+	listen_resume();
 }
 
 /* Sheds one pending connection while fds are exhausted (EMFILE/ENFILE), so that the listener
@@ -460,7 +463,6 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 				log_warn("%d connections are open: accepting more once one closes",
 				         CONN_MAX);
 			full_logged = 1;
-			accept_full = 1;
 			loop_del(w);
 			return;
 		}

@@ -360,7 +360,9 @@ int pub_init(const char *address, const char *ns)
 		return -ENAMETOOLONG;
 	if (!address || !*address)
 		return 0;
-	return sys_fmt(pub_path, sizeof(pub_path), "%s", address_socket_path(address)) < 0 ? -ENAMETOOLONG : 0;
+	if (sys_fmt(pub_path, sizeof(pub_path), "%s", address_socket_path(address)) < 0)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)

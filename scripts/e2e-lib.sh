@@ -465,7 +465,8 @@ conns_with() {
 }
 # own_fd_count PID: fd_count less the connections containerd holds to or from PID (containerd
 # may open another one at any time: that is containerd's, not a leak of the shim's).
-own_fd_count() { echo $(($(fd_count "$1") - $(conns_with "$1" "$CD_PID"))); }
+# (cd_pid, not $CD_PID: a test that restarts containerd leaves the runner's $CD_PID stale.)
+own_fd_count() { echo $(($(fd_count "$1") - $(conns_with "$1" "$(cd_pid)"))); }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 

@@ -6,7 +6,8 @@
 # never read, 300 Waits from connections that close, garbage and noise; meanwhile a real exec
 # with its output and exit status checked, and a real `ctr run --rm` through its own shim.
 # Every answer expected is checked. After a warm-up round and after the last, the shim's fds
-# (less containerd's connections) must be where they were and its RSS and anonymous memory within 64 and 32 KiB.
+# (less containerd's connections) must be where they were and its RSS and anonymous memory
+# within 64 and 32 KiB.
 # Hardening of shimbox's own: with the reference, the memory and fd figures are diagnostics.
 set -u
 : "${E2E_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -82,7 +83,7 @@ sleep 1
 now=$(snap "$spid")
 diag "the shim after the warm-up and after $ROUNDS rounds: fds, RSS KiB, anonymous KiB = $base -> $now"
 diag "its fds: $(ls -l "/proc/$spid/fd" | awk 'NR > 1 { print $NF }' | sed 's/[0-9]*]$/]/' | sort | uniq -c | tr -s ' \n' ' ')"
-diag "of them, connections with containerd: $(conns_with "$spid" "$CD_PID")"
+diag "of them, connections with containerd: $(conns_with "$spid" "$(cd_pid)")"
 set -- $base $now
 beyond_reference "" "a garbage-collected shim" "its fds are where they began ($1 -> $4)" [ "$4" -le "$1" ]
 beyond_reference "" "a garbage-collected shim" "its RSS is within 64 KiB of where it began ($2 -> $5)" [ "$5" -le $(($2 + 64)) ]
