@@ -119,12 +119,13 @@ static void conn_update_events(struct conn *c)
 		ev |= EPOLLOUT;
 	if (c->closed || conn_done_after_eof(c))
 		return;
-	if (ev == 0 && c->w.events) {
-		loop_del(&c->w); /* nothing to wait for until a parked call is answered */
-		c->w.events = 0;
-	} else if (ev && c->w.events != ev && loop_set(&c->w, ev) < 0) {
+	/* Half-closed with parked calls and nothing to send: wait only for the peer to be gone
+	 * (EPOLLHUP, once it closes its end too), which abandons the calls; unwatched, such a
+	 * connection would be held until its calls are answered, perhaps never. */
+	if (ev == 0)
+		ev = EPOLLHUP;
+	if (loop_set(&c->w, ev) < 0)
 		conn_close(c);
-	}
 }
 
 static void conn_flush(struct conn *c)

@@ -12,8 +12,8 @@
  * goes on); so at most BUDGET_MAX + CONN_MAX x CONN_SMALL_MSG of request bytes are held.
  * Queued replies are charged too; a connection whose queue holds CONN_OUT_MAX is not read
  * until it drains. A peer that half-closes (SHUT_WR) still gets the replies of what it asked,
- * then is closed; a peer that is gone (HUP) is closed at once, and its parked calls are handed
- * to the conn_on_close callback to be abandoned.
+ * then is closed; a peer that is gone (HUP, also after a half-close) is closed at once, and its
+ * parked calls are handed to the conn_on_close callback to be abandoned.
  */
 #ifndef SHIMBOX_CORE_CONN_H
 #define SHIMBOX_CORE_CONN_H

@@ -10,7 +10,8 @@
 #   meanwhile on a new connection.
 # - 200,000 State requests pipelined and never read: the connection stops being read once its
 #   replies queue 256 KiB; RSS stays within a few MiB; another connection is served meanwhile.
-# - half-closed after a Wait (shutdown SHUT_WR): the Wait is still answered when the exec exits.
+# - half-closed after a Wait (shutdown SHUT_WR): the Wait is still answered when the exec exits;
+#   20 that half-close after a Wait on init, then close: their connections close with them.
 # - 20,000 Waits from connections that close: they die with their connections (RSS back).
 # Hardening of shimbox's own (the reference is not asserted: beyond_reference).
 set -u
@@ -105,6 +106,20 @@ r=$(TTCLIENT_TIMEOUT=20 tt halfclose-wait "$id" hc)
 ours "a Wait half-closed after sending is still answered when the exec exits ($r)" matches "$r" '^code=0 exit_status=4$'
 # A detached exec is kept, with its stdio, until deleted (ctr exits with its status, 4).
 tctr task delete --exec-id hc "$id" >&2
+
+# --- half-closed, then gone ----------------------------------------------------------------------
+# Waits on init (which runs on) from peers that half-close, then close: the shim has read the
+# end (a half-close) and parked the Wait; the close must still release the connection.
+own1=$(own_fd_count "$spid")
+i=0
+while [ $i -lt 20 ]; do tt halfclose-gone "$id" "" >"$T/gone.$i" & i=$((i + 1)); done
+wait
+gone=$(grep -l '^sent$' "$T"/gone.* | wc -l)
+check "20 peers sent a Wait, half-closed and closed ($gone did)" [ "$gone" -eq 20 ]
+gone_back() { [ "$(own_fd_count "$spid")" -le "$own1" ]; }
+ours "... and their connections are closed with them ($own1 fds before)" wait_for 5 gone_back
+diag "fds now: $(own_fd_count "$spid") less containerd's connections"
+check "... while State is still answered" matches "$(tt state "$id")" '^code=0 status=2 '
 
 # --- Waits of closed connections -----------------------------------------------------------------
 rss3=$(rss_kb "$spid")

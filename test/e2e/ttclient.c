@@ -23,6 +23,8 @@
  *                        stops taking them for 1 s ("sent=K"); held SECS, then closed
  *   halfclose-wait ID EXECID  Wait{ID, EXECID}, then shutdown(SHUT_WR); prints the reply
  *                        ("code=0 exit_status=S") however long it takes (TTCLIENT_TIMEOUT)
+ *   halfclose-gone ID EXECID  Wait{ID, EXECID}, shutdown(SHUT_WR), 1 s for the shim to read
+ *                        the end, then close ("sent")
  *   wait ID EXECID       Wait{ID, EXECID} on an open connection; prints "code=0 exit_status=S"
  *   wait-close N ID      N connections in turn, each sending Wait{ID} and closing ("sent=K
  *                        refused=R": R were closed by the shim before taking the Wait)
@@ -475,6 +477,15 @@ int main(int argc, char **argv)
 		if (mode[0] == 'h')
 			shutdown(fd, SHUT_WR);
 		return report(fd, 3600 * 1000, ok_wait);
+	}
+	if (strcmp(mode, "halfclose-gone") == 0 && argc == 5) {
+		size_t n = wait_request(p, sizeof(p), argv[3], argv[4]);
+		send_request(fd, 1, TASK_SVC, "Wait", p, n);
+		shutdown(fd, SHUT_WR);
+		sleep(1);
+		close(fd);
+		printf("sent\n");
+		return 0;
 	}
 	if (strcmp(mode, "wait-close") == 0 && argc == 5) {
 		long count = atol(argv[3]), refused = 0;
