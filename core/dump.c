@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* shimbox.v1.Shim/Dump: the shim's state as a JSON document (shim-dump, SIGUSR1). */
+#include "svc_int.h"
+
+#include "log.h"
+#include "publish.h"
+#include "sys.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* -- Dump: shimbox's own service, for shim-dump and SIGUSR1 -- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		if (b->err)
+			return;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (b->cap + (size_t)n) * 2;
+		char *np = realloc(b->p, ncap);
+		if (!np) {
+			b->err = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+/* A JSON string; our ids and paths never hold quotes or control bytes that need more. */
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_printf(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			sb_printf(b, "\\u%04x", *s);
+		else
+			sb_printf(b, "%c", *s);
+	}
+	sb_printf(b, "\"");
+}
+
+static void sb_time(struct sbuf *b, const struct proc *p)
+{
+	char t[64] = "";
+	if (p->state == P_STOPPED && p->exited_at.seconds != TK_TS_UNSET_SECONDS) {
+		time_t s = (time_t)p->exited_at.seconds;
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		         (int)p->exited_at.nanos);
+	}
+	sb_str(b, t);
+}
+
+static long status_kb(const char *file, const char *key)
+{
+	char buf[4096];
+	if (sys_read_file(file, buf, sizeof(buf)) <= 0)
+		return -1;
+	char *s = strstr(buf, key);
+	return s ? strtol(s + strlen(key), NULL, 10) : -1;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own fd */
+}
+
+static void dump_proc(struct sbuf *b, const struct proc *p)
+{
+	sb_printf(b, "{\"id\":");
+	sb_str(b, p->exec_id[0] ? p->exec_id : p->c->id);
+	sb_printf(b, ",\"exec_id\":");
+	sb_str(b, p->exec_id);
+	sb_printf(b, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":%d,\"exited_at\":", (int)p->pid,
+	          proc_state_word(proc_visible_state(p)), p->exit_status);
+	sb_time(b, p);
+	sb_printf(b, ",\"stdin\":");
+	sb_str(b, p->stdin_path);
+	sb_printf(b, ",\"stdout\":");
+	sb_str(b, p->stdout_path);
+	sb_printf(b, ",\"stderr\":");
+	sb_str(b, p->stderr_path);
+	sb_printf(b, ",\"terminal\":%s}", p->terminal ? "true" : "false");
+}
+
+/* The dump document; the caller frees it. */
+static char *dump_json(size_t *len)
+{
+	struct sbuf b = { NULL, 0, 0, 0 };
+	uint64_t sent, dropped;
+	pub_stats(&sent, &dropped);
+	sb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
+	sb_str(&b, svc_cfg.version ? svc_cfg.version : "");
+	sb_printf(&b, ",\"namespace\":");
+	sb_str(&b, svc_cfg.ns);
+	sb_printf(&b,
+	          ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
+	          "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
+	          "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
+	          (unsigned long long)(sys_mono_ms() - svc_started_ms),
+	          status_kb("/proc/self/status", "VmRSS:"),
+	          status_kb("/proc/self/smaps_rollup", "Pss:"),
+	          status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(),
+	          pub_queued(), (unsigned long long)sent, (unsigned long long)dropped);
+	for (struct container *c = svc_containers; c; c = c->next) {
+		sb_printf(&b, "%s{\"id\":", c == svc_containers ? "" : ",");
+		sb_str(&b, c->id);
+		sb_printf(&b, ",\"bundle\":");
+		sb_str(&b, c->cfg.bundle);
+		sb_printf(&b, ",\"runtime\":");
+		sb_str(&b, c->cfg.binary);
+		sb_printf(&b, ",\"processes\":[");
+		dump_proc(&b, &c->init);
+		for (struct proc *p = c->execs; p; p = p->next) {
+			sb_printf(&b, ",");
+			dump_proc(&b, p);
+		}
+		sb_printf(&b, "]}");
+	}
+	sb_printf(&b, "]}");
+	if (b.err) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+void h_dump(struct call call, struct pb_str payload)
+{
+	size_t len;
+	(void)payload;
+	char *js = dump_json(&len);
+	uint8_t *out = js ? malloc(len + 16) : NULL;
+	if (!out) {
+		free(js);
+		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	struct pb_w w = pb_w_init(out, len + 16);
+	pb_put_bytes(&w, 1, js, len);
+	call_reply(call, out, w.len);
+	free(js);
+	free(out);
+}
+
+void svc_dump_to_log(void)
+{
+	size_t len;
+	char *js = dump_json(&len);
+	if (!js)
+		return;
+	log_text("info", js, len);
+	free(js);
+}
