@@ -54,10 +54,12 @@ build/shimbox: $(OBJ) $(BEARSSL)/lib/libbearssl.a
 	$(CC_MUSL) $(LDFLAGS) -o $@ $(OBJ) $(BEARSSL)/lib/libbearssl.a
 	@echo "build/shimbox: $$(stat -c %s $@) bytes"
 
-# Unit tests of wire/: clang, glibc, ASan+UBSan.
-build/test/t_%: test/unit/t_%.c $(WIRE_SRC) $(HDR) test/unit/tap.h test/unit/golden.h $(wildcard test/golden/*.h)
+# Unit tests of wire/ (and pure core/): clang, glibc, ASan+UBSan.
+# core/ files that are pure (no syscalls, no state) are tested there too.
+PURE_CORE_SRC := core/proc_rules.c
+build/test/t_%: test/unit/t_%.c $(WIRE_SRC) $(PURE_CORE_SRC) $(HDR) test/unit/tap.h test/unit/golden.h $(wildcard test/golden/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(SAN_CFLAGS) -Itest/unit -Itest/golden -o $@ $< $(WIRE_SRC)
+	$(CLANG) $(SAN_CFLAGS) -Itest/unit -Itest/golden -o $@ $< $(WIRE_SRC) $(PURE_CORE_SRC)
 
 # Unit tests of core/: musl, static, linked like the product (BearSSL is a musl build).
 build/test/m_%: test/unit/m_%.c $(CORE_SRC) $(WIRE_SRC) $(HDR) test/unit/tap.h $(BEARSSL)/lib/libbearssl.a

@@ -379,3 +379,61 @@ void svc_on_conn_closed(struct conn *conn)
 			drop_waiters_of(p, conn);
 	}
 }
+
+/* --- rules ------------------------------------------------------------------------------- */
+
+enum proc_phase proc_phase(const struct proc *p)
+{
+	int deleting = p == &p->c->init ? p->c->deleting : p->deleting;
+	if (deleting)
+		return p->state == P_STOPPED ? PH_DELETING_STOPPED : PH_DELETING;
+	if (p->starting)
+		return PH_STARTING;
+	switch (p->state) {
+	case P_RUNNING:
+		return p->exited ? PH_EXITED_RUNNING : PH_RUNNING;
+	case P_PAUSING:
+		return PH_PAUSING; /* the pause in flight settles it */
+	case P_PAUSED:
+		return p->exited ? PH_EXITED_PAUSED : PH_PAUSED;
+	case P_STOPPED:
+		return PH_STOPPED;
+	case P_CREATING: /* not found by requests (svc_lookup) */
+	case P_CREATED:
+		break;
+	}
+	return PH_CREATED;
+}
+
+const struct proc_rule *proc_check(struct call call, const struct proc *p, enum proc_req rq)
+{
+	enum proc_phase ph = proc_phase(p);
+	const struct proc_rule *r = proc_rule(p != &p->c->init, ph, rq);
+	char msg[256];
+	if (r->code == 0)
+		return r;
+	proc_rule_message(r, ph, p->exec_id[0] ? p->exec_id : p->c->id, msg, sizeof(msg));
+	call_error(call, r->code, "%s", msg);
+	return NULL;
+}
+
+void proc_enter(struct proc *p, int ph)
+{
+	switch (ph) {
+	case PH_STARTING:
+		p->starting = 1;
+		break;
+	case PH_PAUSING:
+		p->state = P_PAUSING;
+		break;
+	case PH_DELETING:
+	case PH_DELETING_STOPPED:
+		if (p == &p->c->init)
+			p->c->deleting = 1;
+		else
+			p->deleting = 1;
+		break;
+	default: /* PH_SAME; no request enters another phase */
+		break;
+	}
+}

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "conn.h"
 #include "console.h"
+#include "proc_rules.h"
 #include "runc.h"
 #include "service.h"
 #include "stdio.h"
@@ -124,6 +125,13 @@ const char *proc_state_word(enum proc_state s);
 enum proc_state proc_visible_state(const struct proc *p);
 /* Starts a process's IO after the runtime has it: the console's master, or the copiers. */
 int proc_io_start(struct proc *p, char *err, size_t cap);
+/* The phase of p's rules (proc_rules.h), derived from its state and flags. */
+enum proc_phase proc_phase(const struct proc *p);
+/* The rule of request rq on p. Allowed: returns it (proc_enter its next phase once the request
+ * is under way). Refused: answers the call with the rule's code and message, returns NULL. */
+const struct proc_rule *proc_check(struct call call, const struct proc *p, enum proc_req rq);
+/* Puts p in phase ph (PH_STARTING, PH_PAUSING, PH_DELETING[_STOPPED]; PH_SAME: nothing). */
+void proc_enter(struct proc *p, int ph);
 /* The cgroup OOM callback of a container (ctx): publishes TaskOOM. */
 void proc_on_oom(void *ctx);
 

@@ -44,26 +44,16 @@ static void pause_resume(struct call call, struct pb_str payload, int pause)
 	if (!c)
 		return;
 	struct proc *p = &c->init;
-	if (pause && p->state != P_RUNNING) {
-		call_error(call, TT_FAILED_PRECONDITION,
-		           p->state == P_PAUSED ? "cannot pause a paused container"
-		                                : "cannot pause task in %s state",
-		           proc_state_word(p->state));
+	const struct proc_rule *r = proc_check(call, p, pause ? PR_PAUSE : PR_RESUME);
+	if (!r)
 		return;
-	}
-	if (!pause && p->state != P_PAUSED) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot resume a %s process",
-		           proc_state_word(p->state));
-		return;
-	}
 	struct op *op = op_new(call, c, p, pause_finish);
 	if (!op)
 		return;
 	op->what = pause ? "pause" : "resume";
 	const char *args[] = { op->what, c->id, NULL };
 	enum proc_state before = p->state;
-	if (pause)
-		p->state = P_PAUSING;
+	proc_enter(p, r->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
 		p->state = before;
 }
@@ -108,10 +98,8 @@ void h_update(struct call call, struct pb_str payload)
 	struct container *c = svc_lookup(call, req.id);
 	if (!c)
 		return;
-	if (c->init.state == P_STOPPED || c->init.exited) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot update a stopped container");
+	if (!proc_check(call, &c->init, PR_UPDATE))
 		return;
-	}
 	if (!req.has_resources || req.resources.value.n == 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "update: no resources given");
 		return;
@@ -230,11 +218,8 @@ void h_checkpoint(struct call call, struct pb_str payload)
 	struct container *c = svc_lookup(call, req.id);
 	if (!c)
 		return;
-	if (c->init.state != P_RUNNING && c->init.state != P_PAUSED) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot checkpoint a %s container",
-		           proc_state_word(c->init.state));
+	if (!proc_check(call, &c->init, PR_CHECKPOINT))
 		return;
-	}
 	memset(&o, 0, sizeof(o));
 	if (req.has_options && req.options.value.n &&
 	    opt_checkpoint_decode(req.options.value.p, req.options.value.n, &o) < 0) {
@@ -285,10 +270,8 @@ void h_resize(struct call call, struct pb_str payload)
 	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
 	if (!p)
 		return;
-	if (p != &p->c->init && p->state == P_STOPPED) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot resize a stopped container");
+	if (!proc_check(call, p, PR_RESIZE))
 		return;
-	}
 	int e = pio_resize(&p->io, req.width, req.height);
 	if (e < 0)
 		call_error(call, TT_UNKNOWN, "resize pty: %s", strerror(-e));

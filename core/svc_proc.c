@@ -118,16 +118,14 @@ static void exec_on_ready(struct pio *io, int ok)
 	exec_run(op);
 }
 
-static void start_exec(struct call call, struct container *c, struct proc *p)
+static void start_exec(struct call call, struct container *c, struct proc *p,
+                       const struct proc_rule *r)
 {
 	char err[512];
 	int e;
 
-	if (c->init.state != P_RUNNING || c->init.exited) {
-		call_error(call, TT_FAILED_PRECONDITION, "container %s init process is not running",
-		           c->id);
+	if (!proc_check(call, &c->init, PR_START_EXEC))
 		return;
-	}
 	struct op *op = op_new(call, c, p, start_finish);
 	if (!op)
 		return;
@@ -155,7 +153,7 @@ static void start_exec(struct call call, struct container *c, struct proc *p)
 		              p->exec_id,    svc_cfg.ns };
 	p->io.ctx = op;
 	p->io.on_ready = exec_on_ready;
-	p->starting = 1;
+	proc_enter(p, r->next);
 	e = pio_open(&p->io, &pc, err, sizeof(err));
 	if (e < 0) {
 		p->starting = 0;
@@ -176,20 +174,18 @@ void h_start(struct call call, struct pb_str payload)
 	if (!p)
 		return;
 	struct container *c = p->c;
-	if (p->state != P_CREATED || p->starting || c->deleting || p->exited) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot start a %s process",
-		           p->starting ? "starting" : proc_state_word(proc_visible_state(p)));
+	const struct proc_rule *r = proc_check(call, p, PR_START);
+	if (!r)
 		return;
-	}
 	if (p != &c->init) {
-		start_exec(call, c, p);
+		start_exec(call, c, p, r);
 		return;
 	}
 	struct op *op = op_new(call, c, p, start_finish);
 	if (!op)
 		return;
 	const char *args[] = { "start", c->id, NULL };
-	p->starting = 1;
+	proc_enter(p, r->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
 		p->starting = 0;
 }
@@ -275,20 +271,14 @@ void h_kill(struct call call, struct pb_str payload)
 		call_error(call, TT_INVALID_ARGUMENT, "invalid signal %u", req.signal);
 		return;
 	}
+	if (!proc_check(call, p, req.all ? PR_KILL_ALL : PR_KILL))
+		return;
 	if (p != &c->init) {
-		if (p->pid <= 0)
-			call_error(call, TT_FAILED_PRECONDITION, "process not created");
-		else if (p->exited)
-			call_error(call, TT_NOT_FOUND, "process already finished: not found");
-		else if (kill(p->pid, (int)req.signal) < 0)
+		if (kill(p->pid, (int)req.signal) < 0)
 			call_error(call, errno == ESRCH ? TT_NOT_FOUND : TT_UNKNOWN, "kill %d: %s",
 			           (int)p->pid, strerror(errno));
 		else
 			svc_reply_empty(call);
-		return;
-	}
-	if (p->exited && !req.all) {
-		call_error(call, TT_NOT_FOUND, "process already finished: not found");
 		return;
 	}
 	struct op *op = op_new(call, c, p, kill_finish);
@@ -379,18 +369,13 @@ static void delete_exec_finish(struct op *op)
 
 static void delete_exec(struct call call, struct container *c, struct proc *p)
 {
-	if (proc_live(p) || p->starting) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
+	const struct proc_rule *r = proc_check(call, p, PR_DELETE);
+	if (!r)
 		return;
-	}
-	if (p->deleting) {
-		call_error(call, TT_FAILED_PRECONDITION, "process %s is being deleted", p->exec_id);
-		return;
-	}
 	struct op *op = op_new(call, c, p, NULL);
 	if (!op)
 		return;
-	p->deleting = 1;
+	proc_enter(p, r->next);
 	op_after_output_drained(op, delete_exec_finish);
 }
 
@@ -405,22 +390,13 @@ void h_delete(struct call call, struct pb_str payload)
 		delete_exec(call, c, p);
 		return;
 	}
-	if (c->deleting) {
-		call_error(call, TT_FAILED_PRECONDITION, "container %s is being deleted", c->id);
+	const struct proc_rule *r = proc_check(call, p, PR_DELETE);
+	if (!r)
 		return;
-	}
-	if (p->state == P_PAUSED || p->state == P_PAUSING) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a paused process");
-		return;
-	}
-	if (p->state == P_RUNNING || p->starting || c->init_exit_held) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot delete a running process");
-		return;
-	}
 	struct op *op = op_new(call, c, p, delete_done);
 	if (!op)
 		return;
-	c->deleting = 1;
+	proc_enter(p, r->next);
 	op_after_output_drained(op, delete_run);
 }
 
@@ -450,15 +426,8 @@ void h_exec(struct call call, struct pb_str payload)
 		           (const char *)req.exec_id.p);
 		return;
 	}
-	if (c->init.state == P_PAUSED || c->init.state == P_PAUSING) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot exec in a paused state");
+	if (!proc_check(call, &c->init, PR_EXEC))
 		return;
-	}
-	if (c->init.state != P_RUNNING || c->init.exited || c->deleting) {
-		call_error(call, TT_FAILED_PRECONDITION, "cannot exec in a %s state",
-		           proc_state_word(c->init.state));
-		return;
-	}
 	/* The spec is a JSON object: force "terminal" by appending it (the last key wins). */
 	struct pb_str spec = req.spec.value;
 	size_t end = spec.n;
