@@ -185,6 +185,85 @@ static void create_on_ready(struct pio *io, int ok)
 }
 
 
+/* Refuses a Create that cannot be served; 0 if it can. */
+static int create_refused(struct call call, const struct tk_create_req *req)
+{
+	if (svc_shutting_down) {
+		call_error(call, TT_UNAVAILABLE, "shim is shutting down");
+	} else if (req->id.n == 0 || req->bundle.n == 0) {
+		call_error(call, TT_INVALID_ARGUMENT, "create: id and bundle are required");
+	} else if (req->id.n >= ID_MAX || memchr(req->id.p, 0, req->id.n) ||
+	           memchr(req->id.p, '/', req->id.n)) {
+		call_error(call, TT_INVALID_ARGUMENT, "create: invalid container id");
+	} else if (container_find(req->id)) {
+		call_error(call, TT_ALREADY_EXISTS, "container %.*s: already exists", (int)req->id.n,
+		           (const char *)req->id.p);
+	} else if (req->checkpoint.n) {
+		call_error(call, TT_UNIMPLEMENTED,
+		           "restore from a checkpoint: not supported by shimbox (CRIU restore)");
+	} else {
+		return 0;
+	}
+	return -1;
+}
+
+/* A new listed container for an accepted Create (runtime defaults, paths copied), or NULL with
+ * the call answered. */
+static struct container *create_container(struct call call, const struct tk_create_req *req)
+{
+	struct container *c = calloc(1, sizeof(*c));
+	if (!c) {
+		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	c->listed = 1;
+	c->created_ms = sys_mono_ms();
+	proc_init(&c->init, c);
+	c->init.terminal = req->terminal;
+	(void)!pb_str_copy(c->id, sizeof(c->id), req->id); /* checked to fit (create_refused) */
+	strcpy(c->cfg.binary, "runc");
+	strcpy(c->cfg.root, RUNC_DEFAULT_ROOT);
+	snprintf(c->cfg.ns, sizeof(c->cfg.ns), "%s", svc_cfg.ns);
+	if (pb_str_copy(c->cfg.bundle, sizeof(c->cfg.bundle), req->bundle) < 0 ||
+	    proc_set_stdio(&c->init, req->stdin_path, req->stdout_path, req->stderr_path) < 0 ||
+	    sys_fmt(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->cfg.bundle) < 0) {
+		free(c->init.stdio_paths);
+		free(c);
+		call_error(call, TT_INVALID_ARGUMENT, "create: a path is too long or holds a NUL");
+		return NULL;
+	}
+	c->next = svc_containers;
+	svc_containers = c;
+	svc_ncontainers++;
+	return c;
+}
+
+/* Mounts the request's rootfs components on c->rootfs; -1 with the call answered. */
+static int create_mount_rootfs(struct call call, struct container *c,
+                               const struct tk_create_req *req)
+{
+	struct pb_r it = pb_r_of(req->raw);
+	struct tk_mount m;
+	char err[512];
+	int e;
+
+	if (mkdir(c->rootfs, 0711) < 0 && errno != EEXIST) {
+		call_error(call, TT_UNKNOWN, "mkdir %s: %s", c->rootfs, strerror(errno));
+		return -1;
+	}
+	while ((e = tk_mount_next(&it, 3, &m)) > 0) {
+		c->rootfs_mounted = 1;
+		if ((e = mount_one(&m, c->rootfs, err, sizeof(err))) < 0)
+			break;
+	}
+	if (e < 0) {
+		call_error(call, TT_UNKNOWN, "failed to mount rootfs component: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 void h_create(struct call call, struct pb_str payload)
 {
 	DECODE(struct tk_create_req, tk_create_req_decode, "CreateTaskRequest");
@@ -192,76 +271,14 @@ void h_create(struct call call, struct pb_str payload)
 	char err[512];
 	int uid = -1, gid = -1, e;
 
-	if (svc_shutting_down) {
-		call_error(call, TT_UNAVAILABLE, "shim is shutting down");
+	if (create_refused(call, &req) || !(c = create_container(call, &req)))
 		return;
-	}
-	if (req.id.n == 0 || req.bundle.n == 0) {
-		call_error(call, TT_INVALID_ARGUMENT, "create: id and bundle are required");
-		return;
-	}
-	if (req.id.n >= ID_MAX || memchr(req.id.p, 0, req.id.n) || memchr(req.id.p, '/', req.id.n)) {
-		call_error(call, TT_INVALID_ARGUMENT, "create: invalid container id");
-		return;
-	}
-	if (container_find(req.id)) {
-		call_error(call, TT_ALREADY_EXISTS, "container %.*s: already exists", (int)req.id.n,
-		           (const char *)req.id.p);
-		return;
-	}
-	if (req.checkpoint.n) {
-		call_error(call, TT_UNIMPLEMENTED,
-		           "restore from a checkpoint: not supported by shimbox (CRIU restore)");
-		return;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	c->refs = 1;
-	c->listed = 1;
-	c->created_ms = sys_mono_ms();
-	proc_init(&c->init, c);
-	c->init.terminal = req.terminal;
-	(void)!pb_str_copy(c->id, sizeof(c->id), req.id); /* checked to fit above */
-	strcpy(c->cfg.binary, "runc");
-	strcpy(c->cfg.root, RUNC_DEFAULT_ROOT);
-	snprintf(c->cfg.ns, sizeof(c->cfg.ns), "%s", svc_cfg.ns);
-	if (pb_str_copy(c->cfg.bundle, sizeof(c->cfg.bundle), req.bundle) < 0 ||
-	    proc_set_stdio(&c->init, req.stdin_path, req.stdout_path, req.stderr_path) < 0 ||
-	    sys_fmt(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->cfg.bundle) < 0) {
-		free(c->init.stdio_paths);
-		free(c);
-		call_error(call, TT_INVALID_ARGUMENT, "create: a path is too long or holds a NUL");
-		return;
-	}
-	c->next = svc_containers;
-	svc_containers = c;
-	svc_ncontainers++;
-
 	bundle_runc_options(&req, c, &uid, &gid);
 	if ((e = runc_cfg_save(&c->cfg)) < 0)
 		log_warn("cannot save options.json in %s: %s", c->cfg.bundle, strerror(-e));
-
-	if (req.nrootfs) {
-		struct pb_r it = pb_r_of(req.raw);
-		struct tk_mount m;
-		if (mkdir(c->rootfs, 0711) < 0 && errno != EEXIST) {
-			call_error(call, TT_UNKNOWN, "mkdir %s: %s", c->rootfs, strerror(errno));
-			create_cleanup(c);
-			return;
-		}
-		while ((e = tk_mount_next(&it, 3, &m)) > 0) {
-			c->rootfs_mounted = 1;
-			if ((e = mount_one(&m, c->rootfs, err, sizeof(err))) < 0)
-				break;
-		}
-		if (e < 0) {
-			call_error(call, TT_UNKNOWN, "failed to mount rootfs component: %s", err);
-			create_cleanup(c);
-			return;
-		}
+	if (req.nrootfs && create_mount_rootfs(call, c, &req) < 0) {
+		create_cleanup(c);
+		return;
 	}
 	if (req.terminal && (e = console_sock_open(&c->init.console)) < 0) {
 		call_error(call, TT_UNKNOWN, "failed to create console socket: %s", strerror(-e));
