@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cgroup discovery, metrics and the OOM watch. The parsers take text so that the tests can feed
- * them; the readers follow containerd/cgroups' choices of files and units so that `ctr task
- * metrics` and CRI see the values the reference shim would report.
+ * cgroup discovery, metrics and the OOM watch. The text is parsed by wire/kernfmt; the readers
+ * follow containerd/cgroups' choices of files and units so that `ctr task metrics` and CRI see
+ * the values the reference shim would report.
  */
 #include "cgroup.h"
 
 #include "log.h"
 #include "loop.h"
 #include "sys.h"
+#include "wire/kernfmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,246 +50,6 @@ struct cg {
 	char strings[];
 };
 
-/* ---- text helpers ---- */
-
-/* The line starting at p: sets *end to its '\n' or NUL; returns the start of the next line or
- * NULL after the last. */
-static const char *line_next(const char *p, const char **end)
-{
-	const char *nl = strchr(p, '\n');
-	if (!nl) {
-		*end = p + strlen(p);
-		return NULL;
-	}
-	*end = nl;
-	return nl + 1;
-}
-
-static int span_eq(const char *s, size_t n, const char *c)
-{
-	return strlen(c) == n && memcmp(s, c, n) == 0;
-}
-
-/* Whether the sep-separated list [s, s+n) contains word. */
-static int list_has(const char *s, size_t n, const char *word, char sep)
-{
-	const char *e = s + n;
-	while (s <= e) {
-		const char *t = memchr(s, sep, (size_t)(e - s));
-		if (!t)
-			t = e;
-		if (span_eq(s, (size_t)(t - s), word))
-			return 1;
-		s = t + 1;
-	}
-	return 0;
-}
-
-static int copy_span(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		return -ENAMETOOLONG;
-	memcpy(dst, s, n);
-	dst[n] = 0;
-	return (int)n;
-}
-
-/*
- * A decimal value as containerd/cgroups reads it: negative numbers are 0, "max" is max_value,
- * values past 2^64-1 saturate. Leading and trailing blanks are ignored. -EINVAL otherwise.
- */
-static int parse_value(const char *s, const char *e, uint64_t max_value, uint64_t *v)
-{
-	uint64_t x = 0;
-	int neg = 0;
-
-	while (s < e && (*s == ' ' || *s == '\t'))
-		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
-		e--;
-	if (span_eq(s, (size_t)(e - s), "max")) {
-		*v = max_value;
-		return 0;
-	}
-	if (s < e && *s == '-') {
-		neg = 1;
-		s++;
-	}
-	if (s == e)
-		return -EINVAL;
-	for (; s < e; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		unsigned d = (unsigned)(*s - '0');
-		x = x > (UINT64_MAX - d) / 10 ? UINT64_MAX : x * 10 + d;
-	}
-	*v = neg ? 0 : x;
-	return 0;
-}
-
-/* Splits [s, e) on any of seps into at most max tokens; returns the count. */
-static int tokens(const char *s, const char *e, const char *seps, const char **tok, size_t *len,
-                  int max)
-{
-	int n = 0;
-	while (s < e && n < max) {
-		while (s < e && strchr(seps, *s))
-			s++;
-		if (s == e)
-			break;
-		const char *t = s;
-		while (t < e && !strchr(seps, *t))
-			t++;
-		tok[n] = s;
-		len[n++] = (size_t)(t - s);
-		s = t;
-	}
-	return n;
-}
-
-/* Fills the table's fields from "key value" lines; keys not in the table are ignored. Returns
- * how many lines matched. */
-static int kv_fill(const char *text, const struct mt_field *t, size_t n, void *base)
-{
-	int hits = 0;
-
-	for (const char *p = text, *e, *next; p && *p; p = next) {
-		const char *tok[2];
-		size_t len[2];
-
-		next = line_next(p, &e);
-		if (tokens(p, e, " \t", tok, len, 2) != 2)
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (t[i].key && span_eq(tok[0], len[0], t[i].key)) {
-				uint64_t v;
-				if (parse_value(tok[1], tok[1] + len[1], UINT64_MAX, &v) == 0) {
-					*mt_field_ptr(base, &t[i]) = v;
-					hits++;
-				}
-				break;
-			}
-		}
-	}
-	return hits;
-}
-
-static int kv_get(const char *text, const char *key, uint64_t *v)
-{
-	struct mt_field f = { 1, key, 0 };
-	return kv_fill(text, &f, 1, v) ? 0 : -ENOENT;
-}
-
-/* Decodes mountinfo's octal escapes (\040 for a space...) of [s, s+n) into dst. */
-static int unescape(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 |
-			           (s[i + 3] - '0'));
-			i += 3;
-		}
-		if (o + 1 >= cap)
-			return -ENAMETOOLONG;
-		dst[o++] = c;
-	}
-	dst[o] = 0;
-	return 0;
-}
-
-/* ---- parsers ---- */
-
-int cg_parse_proc_cgroup(const char *text, const char *ctl, char *path, size_t cap)
-{
-	for (const char *p = text, *e, *next; p && *p; p = next) {
-		next = line_next(p, &e);
-		const char *c1 = memchr(p, ':', (size_t)(e - p));
-		if (!c1)
-			continue;
-		const char *c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1));
-		if (!c2)
-			continue;
-		int hit = ctl ? list_has(c1 + 1, (size_t)(c2 - c1 - 1), ctl, ',')
-		              : span_eq(p, (size_t)(c1 - p), "0") && c2 == c1 + 1;
-		if (hit)
-			return copy_span(path, cap, c2 + 1, (size_t)(e - c2 - 1));
-	}
-	return -ENOENT;
-}
-
-static int under_sys_fs_cgroup(const char *mnt)
-{
-	size_t n = strlen(CG_ROOT);
-	return strncmp(mnt, CG_ROOT, n) == 0 && (mnt[n] == 0 || mnt[n] == '/');
-}
-
-int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap, char *root,
-                       size_t rcap)
-{
-	int found = 0;
-
-	for (const char *p = text, *e, *next; p && *p; p = next) {
-		const char *tok[32];
-		size_t len[32];
-		int n, sep = -1;
-
-		next = line_next(p, &e);
-		n = tokens(p, e, " ", tok, len, 32);
-		for (int i = 6; i < n; i++) {
-			if (span_eq(tok[i], len[i], "-")) {
-				sep = i;
-				break;
-			}
-		}
-		if (sep < 0 || sep + 3 >= n)
-			continue;
-		const char *fstype = ctl ? "cgroup" : "cgroup2";
-		char m[CG_PATH_MAX];
-		if (!span_eq(tok[sep + 1], len[sep + 1], fstype))
-			continue;
-		if (ctl && !list_has(tok[sep + 3], len[sep + 3], ctl, ','))
-			continue;
-		if (unescape(m, sizeof(m), tok[4], len[4]) < 0)
-			continue;
-		int preferred = under_sys_fs_cgroup(m);
-		if (found && !preferred)
-			continue;
-		if (strlen(m) >= mcap || unescape(root, rcap, tok[3], len[3]) < 0)
-			return -ENAMETOOLONG;
-		strcpy(mnt, m);
-		found = 1;
-		if (preferred)
-			return 0;
-	}
-	return found ? 0 : -ENOENT;
-}
-
-int cg_parse_partitions(const char *text, uint64_t major, uint64_t minor, char *out, size_t cap)
-{
-	for (const char *p = text, *e, *next; p && *p; p = next) {
-		const char *tok[4];
-		size_t len[4];
-		uint64_t ma, mi;
-
-		next = line_next(p, &e);
-		if (tokens(p, e, " \t", tok, len, 4) != 4)
-			continue;
-		if (parse_value(tok[0], tok[0] + len[0], 0, &ma) < 0 ||
-		    parse_value(tok[1], tok[1] + len[1], 0, &mi) < 0 || ma != major || mi != minor)
-			continue;
-		if (len[3] + 5 >= cap)
-			return -ENAMETOOLONG;
-		memcpy(out, "/dev/", 5);
-		memcpy(out + 5, tok[3], len[3]);
-		out[5 + len[3]] = 0;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 /* ---- open / close ---- */
 
 /* mnt joined with the cgroup path, minus the mount's root when the path lies under it. */
@@ -311,9 +72,9 @@ static int resolve(const char *proc_cgroup, const char *mountinfo, const char *c
 	char path[CG_PATH_MAX], mnt[CG_PATH_MAX], root[CG_PATH_MAX];
 	int e;
 
-	if ((e = cg_parse_proc_cgroup(proc_cgroup, ctl, path, sizeof(path))) < 0)
+	if ((e = kf_proc_cgroup(proc_cgroup, ctl, path, sizeof(path))) < 0)
 		return e;
-	if ((e = cg_parse_mountinfo(mountinfo, ctl, mnt, sizeof(mnt), root, sizeof(root))) < 0)
+	if ((e = kf_cgroup_mount(mountinfo, ctl, mnt, sizeof(mnt), root, sizeof(root))) < 0)
 		return e;
 	return join(out, cap, mnt, root, path);
 }
@@ -495,7 +256,7 @@ static int rd_u64(const char *dir, const char *name, uint64_t max_value, uint64_
 	ssize_t n = rd(dir, name, b, sizeof(b));
 	if (n < 0)
 		return (int)n;
-	return parse_value(b, b + n, max_value, v);
+	return kf_value(b, b + n, max_value, v);
 }
 
 /* Is the cgroup still there? Its first known directory decides. */
@@ -519,7 +280,7 @@ static void v1_memory(const struct cg *cg, struct mt_v1 *m, char *buf)
 
 	if (rd(dir, "memory.stat", buf, CG_BUF) >= 0) {
 		m->has_memory = 1;
-		kv_fill(buf, mt_v1_memory_fields, MT_V1_MEMORY_NFIELDS, &m->memory);
+		kf_kv_fill(buf, mt_v1_memory_fields, MT_V1_MEMORY_NFIELDS, &m->memory);
 		/* An absent module (no swap accounting, no kmem on new kernels) reads as zeros. */
 		for (int i = 0; i < 4; i++) {
 			if (sys_fmt(name, sizeof(name), "%s.usage_in_bytes", mod[i]) >= 0)
@@ -534,7 +295,7 @@ static void v1_memory(const struct cg *cg, struct mt_v1 *m, char *buf)
 	}
 	if (rd(dir, "memory.oom_control", buf, CG_BUF) >= 0) {
 		m->has_oom = 1;
-		kv_fill(buf, mt_v1_oom_fields, MT_V1_OOM_NFIELDS, &m->oom);
+		kf_kv_fill(buf, mt_v1_oom_fields, MT_V1_OOM_NFIELDS, &m->oom);
 	}
 }
 
@@ -556,29 +317,19 @@ static void v1_cpu(const struct cg *cg, struct mt_v1 *m, char *buf)
 		m->has_cpu = 1;
 	if (rd(acct, "cpuacct.stat", buf, CG_BUF) >= 0) {
 		m->has_cpu = 1;
-		if (kv_get(buf, "user", &v) == 0)
+		if (kf_kv_get(buf, "user", &v) == 0)
 			c->user = ticks_ns(v);
-		if (kv_get(buf, "system", &v) == 0)
+		if (kf_kv_get(buf, "system", &v) == 0)
 			c->kernel = ticks_ns(v);
 	}
 	ssize_t n = rd(acct, "cpuacct.usage_percpu", buf, CG_BUF);
 	if (n >= 0) {
-		const char *p = buf, *e = buf + n;
 		m->has_cpu = 1;
-		while (c->nper_cpu < MT_MAX_CPUS) {
-			const char *tok;
-			size_t len;
-			if (tokens(p, e, " \t\n", &tok, &len, 1) != 1)
-				break;
-			if (parse_value(tok, tok + len, 0, &c->per_cpu[c->nper_cpu]) < 0)
-				break;
-			c->nper_cpu++;
-			p = tok + len;
-		}
+		c->nper_cpu = kf_value_list(buf, buf + n, 0, c->per_cpu, MT_MAX_CPUS);
 	}
 	if (rd(cg->dir[CG_CPU], "cpu.stat", buf, CG_BUF) >= 0) {
 		m->has_cpu = 1;
-		kv_fill(buf, mt_v1_throttle_fields, MT_V1_THROTTLE_NFIELDS, c);
+		kf_kv_fill(buf, mt_v1_throttle_fields, MT_V1_THROTTLE_NFIELDS, c);
 	}
 }
 
@@ -588,34 +339,6 @@ static void v1_pids(const struct cg *cg, struct mt_v1 *m)
 		return;
 	m->has_pids = 1;
 	(void)rd_u64(cg->dir[CG_PIDS], "pids.max", 0, &m->pids.limit); /* v1: "max" is 0 */
-}
-
-/* Appends the entries of one blkio file ("MAJ:MIN [OP] VALUE" lines; "Total N" skipped). */
-static void v1_blkio_file(struct mt_v1_blkio_list *l, const char *text, const char *parts)
-{
-	for (const char *p = text, *e, *next; p && *p; p = next) {
-		const char *tok[4];
-		size_t len[4];
-		struct mt_v1_blkio_entry *be;
-		int n;
-
-		next = line_next(p, &e);
-		n = tokens(p, e, " :\t", tok, len, 4);
-		if (n < 3 || l->n >= MT_MAX_BLKIO)
-			continue;
-		be = &l->e[l->n];
-		memset(be, 0, sizeof(*be));
-		if (parse_value(tok[0], tok[0] + len[0], 0, &be->major) < 0 ||
-		    parse_value(tok[1], tok[1] + len[1], 0, &be->minor) < 0 ||
-		    parse_value(tok[n - 1], tok[n - 1] + len[n - 1], 0, &be->value) < 0)
-			continue;
-		if (n == 4 && copy_span(be->op, sizeof(be->op), tok[2], len[2]) < 0)
-			continue;
-		if (cg_parse_partitions(parts, be->major, be->minor, be->device,
-		                        sizeof(be->device)) < 0)
-			be->device[0] = 0; /* as the reference: unknown devices have no name */
-		l->n++;
-	}
 }
 
 static void v1_blkio(const struct cg *cg, struct mt_v1 *m, char *buf, char *parts)
@@ -650,7 +373,7 @@ static void v1_blkio(const struct cg *cg, struct mt_v1 *m, char *buf, char *part
 	if (rd(dir, "blkio.io_serviced_recursive", buf, CG_BUF) >= 0) {
 		for (size_t i = 0; i < ARRAY_LEN(cfq); i++) {
 			if (rd(dir, cfq[i].file, buf, CG_BUF) >= 0)
-				v1_blkio_file(&m->blkio[cfq[i].list], buf, parts);
+				kf_blkio_v1(&m->blkio[cfq[i].list], buf, parts);
 			total += m->blkio[cfq[i].list].n;
 		}
 	}
@@ -660,7 +383,7 @@ static void v1_blkio(const struct cg *cg, struct mt_v1 *m, char *buf, char *part
 		m->blkio[i].n = 0;
 	for (size_t i = 0; i < ARRAY_LEN(throttle); i++)
 		if (rd(dir, throttle[i].file, buf, CG_BUF) >= 0)
-			v1_blkio_file(&m->blkio[throttle[i].list], buf, parts);
+			kf_blkio_v1(&m->blkio[throttle[i].list], buf, parts);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -677,22 +400,12 @@ static int hugetlb_sizes(const char *dir, const char *suffix, char sizes[][MT_PA
 	DIR *d;
 	struct dirent *de;
 	int n = 0;
-	size_t sl = strlen(suffix);
 
 	if (!dir || !(d = opendir(dir)))
 		return 0;
-	while ((de = readdir(d)) && n < MT_MAX_HUGETLB) {
-		const char *s = de->d_name;
-		size_t len = strlen(s);
-		if (strncmp(s, "hugetlb.", 8) != 0 || len <= 8 + 1 + sl ||
-		    strcmp(s + len - sl, suffix) != 0 || s[len - sl - 1] != '.')
-			continue;
-		size_t zl = len - 8 - sl - 1;
-		if (memchr(s + 8, '.', zl) || zl >= MT_PAGESIZE_MAX)
-			continue;
-		memcpy(sizes[n], s + 8, zl);
-		sizes[n++][zl] = 0;
-	}
+	while ((de = readdir(d)) && n < MT_MAX_HUGETLB)
+		if (kf_hugetlb_name(de->d_name, suffix, sizes[n], MT_PAGESIZE_MAX) == 0)
+			n++;
 	closedir(d);
 	qsort(sizes, (size_t)n, MT_PAGESIZE_MAX, cmp_str);
 	return n;
@@ -740,44 +453,6 @@ int cg_read_v1(struct cg *cg, struct mt_v1 *m)
 	return gone(cg) ? -ENOENT : 0;
 }
 
-static void v2_io(const char *text, struct mt_v2 *m)
-{
-	for (const char *p = text, *e, *next; p && *p && m->nio < MT_MAX_BLKIO; p = next) {
-		const char *tok[16];
-		size_t len[16];
-		struct mt_v2_io *io = &m->io[m->nio];
-		const char *colon;
-		int n;
-
-		next = line_next(p, &e);
-		n = tokens(p, e, " \t", tok, len, 16);
-		if (n < 1 || !(colon = memchr(tok[0], ':', len[0])))
-			continue;
-		memset(io, 0, sizeof(*io));
-		if (parse_value(tok[0], colon, 0, &io->major) < 0 ||
-		    parse_value(colon + 1, tok[0] + len[0], 0, &io->minor) < 0)
-			continue;
-		for (int i = 1; i < n; i++) {
-			const char *eq = memchr(tok[i], '=', len[i]);
-			uint64_t v, *dst = NULL;
-			if (!eq || parse_value(eq + 1, tok[i] + len[i], 0, &v) < 0)
-				continue;
-			size_t kl = (size_t)(eq - tok[i]);
-			if (span_eq(tok[i], kl, "rbytes"))
-				dst = &io->rbytes;
-			else if (span_eq(tok[i], kl, "wbytes"))
-				dst = &io->wbytes;
-			else if (span_eq(tok[i], kl, "rios"))
-				dst = &io->rios;
-			else if (span_eq(tok[i], kl, "wios"))
-				dst = &io->wios;
-			if (dst)
-				*dst = v;
-		}
-		m->nio++;
-	}
-}
-
 static void v2_hugetlb(const char *dir, struct mt_v2 *m)
 {
 	char cur[MT_MAX_HUGETLB][MT_PAGESIZE_MAX], max[MT_MAX_HUGETLB][MT_PAGESIZE_MAX];
@@ -823,11 +498,11 @@ int cg_read_v2(struct cg *cg, struct mt_v2 *m)
 	}
 	if (rd(dir, "cpu.stat", buf, CG_BUF) >= 0) {
 		m->has_cpu = 1;
-		kv_fill(buf, mt_v2_cpu_fields, MT_V2_CPU_NFIELDS, &m->cpu);
+		kf_kv_fill(buf, mt_v2_cpu_fields, MT_V2_CPU_NFIELDS, &m->cpu);
 	}
 	if (rd(dir, "memory.stat", buf, CG_BUF) >= 0) {
 		m->has_memory = 1;
-		kv_fill(buf, mt_v2_memory_fields, MT_V2_MEMORY_NFIELDS, &m->memory);
+		kf_kv_fill(buf, mt_v2_memory_fields, MT_V2_MEMORY_NFIELDS, &m->memory);
 	}
 	if (rd_u64(dir, "memory.current", UINT64_MAX, &m->memory.usage) == 0)
 		m->has_memory = 1;
@@ -838,12 +513,12 @@ int cg_read_v2(struct cg *cg, struct mt_v2 *m)
 	}
 	if (rd(dir, "io.stat", buf, CG_BUF) >= 0) {
 		m->has_io = 1;
-		v2_io(buf, m);
+		kf_io_stat(buf, m);
 	}
 	v2_hugetlb(dir, m);
 	if (rd(dir, "memory.events", buf, CG_BUF) >= 0) {
 		m->has_memory_events = 1;
-		kv_fill(buf, mt_v2_memory_events_fields, MT_V2_MEMORY_EVENTS_NFIELDS,
+		kf_kv_fill(buf, mt_v2_memory_events_fields, MT_V2_MEMORY_EVENTS_NFIELDS,
 		        &m->memory_events);
 	}
 	free(buf);
@@ -892,7 +567,7 @@ static int oom_kills(const struct cg *cg, uint64_t *v)
 	                   : rd(cg->dir[CG_MEMORY], "memory.oom_control", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
-	if (kv_get(buf, "oom_kill", v) < 0)
+	if (kf_kv_get(buf, "oom_kill", v) < 0)
 		*v = 0;
 	return 0;
 }

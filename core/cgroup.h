@@ -68,30 +68,12 @@ int cg_oom_poll(struct cg *cg);
 /* 1 while the watch's fd is on the loop; 0 before cg_oom_watch and after the cgroup went away. */
 int cg_oom_watching(const struct cg *cg);
 
-/* ---- text parsers, exposed for the tests ---- */
-
 /*
- * In /proc/<pid>/cgroup text, the path of v1 controller ctl (a line whose comma-separated list
- * contains ctl, e.g. "4:cpu,cpuacct:/a") or, ctl NULL, of the v2 "0::" line. Copies it into
- * path; returns its length, -ENOENT, or -ENAMETOOLONG.
- */
-int cg_parse_proc_cgroup(const char *text, const char *ctl, char *path, size_t cap) CG_WARN;
-/*
- * In /proc/self/mountinfo text, a mount of the v1 hierarchy carrying ctl in its super options
- * (fstype "cgroup") or, ctl NULL, a cgroup2 mount. A mount point at or under /sys/fs/cgroup wins
- * over others; otherwise the first. Copies the mount point and the mount's root (octal escapes
- * such as \040 decoded). Returns 0, -ENOENT or -ENAMETOOLONG.
- */
-int cg_parse_mountinfo(const char *text, const char *ctl, char *mnt, size_t mcap, char *root,
-                       size_t rcap) CG_WARN;
-/*
- * Builds a cg from both texts: unified selects v2. A path under the mount's root has the root
- * stripped (cgroup namespaces, bind-mounted subtrees).
+ * Builds a cg from the texts of /proc/<pid>/cgroup and mountinfo (for the tests; cg_open reads
+ * them): unified selects v2. The parsing is wire/kernfmt's kf_proc_cgroup and kf_cgroup_mount. A
+ * path under the mount's root has the root stripped (cgroup namespaces, bind-mounted subtrees).
  */
 int cg_open_text(struct cg **out, const char *proc_cgroup, const char *mountinfo,
                  int unified) CG_WARN;
-/* In /proc/partitions text, "/dev/<name>" of major:minor into out; -ENOENT if not listed. */
-int cg_parse_partitions(const char *text, uint64_t major, uint64_t minor, char *out,
-                        size_t cap) CG_WARN;
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "core/cgroup.h"
 #include "core/loop.h"
+#include "wire/kernfmt.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -128,43 +129,43 @@ static void parsers(void)
 	char p[PATH_MAX], r[PATH_MAX];
 	int e;
 
-	e = cg_parse_proc_cgroup(proc_hybrid, "memory", p, sizeof(p));
+	e = kf_proc_cgroup(proc_hybrid, "memory", p, sizeof(p));
 	CHECK(e > 0 && strcmp(p, "/default/redis") == 0, "proc cgroup: memory -> %s", p);
-	e = cg_parse_proc_cgroup(proc_hybrid, "cpu", p, sizeof(p));
+	e = kf_proc_cgroup(proc_hybrid, "cpu", p, sizeof(p));
 	CHECK(e > 0 && strcmp(p, "/default/redis") == 0,
 	      "proc cgroup: cpu found in cpu,cpuacct, not in cpuset (%s)", p);
-	e = cg_parse_proc_cgroup(proc_hybrid, "cpuacct", p, sizeof(p));
+	e = kf_proc_cgroup(proc_hybrid, "cpuacct", p, sizeof(p));
 	CHECK(e > 0 && strcmp(p, "/default/redis") == 0, "proc cgroup: cpuacct");
-	e = cg_parse_proc_cgroup(proc_hybrid, "pids", p, sizeof(p));
+	e = kf_proc_cgroup(proc_hybrid, "pids", p, sizeof(p));
 	CHECK(e > 0 && strcmp(p, "/default/a:b") == 0, "proc cgroup: a path with a colon (%s)", p);
-	e = cg_parse_proc_cgroup(proc_hybrid, NULL, p, sizeof(p));
+	e = kf_proc_cgroup(proc_hybrid, NULL, p, sizeof(p));
 	CHECK(e > 0 && strcmp(p, "/unified/redis") == 0, "proc cgroup: the 0:: line (%s)", p);
-	CHECK(cg_parse_proc_cgroup(proc_hybrid, "blkio", p, sizeof(p)) == -ENOENT &&
-	          cg_parse_proc_cgroup(proc_hybrid, "systemd", p, sizeof(p)) == -ENOENT,
+	CHECK(kf_proc_cgroup(proc_hybrid, "blkio", p, sizeof(p)) == -ENOENT &&
+	          kf_proc_cgroup(proc_hybrid, "systemd", p, sizeof(p)) == -ENOENT,
 	      "proc cgroup: absent controller and name=systemd -> ENOENT");
-	CHECK(cg_parse_proc_cgroup(proc_hybrid, "memory", p, 5) == -ENAMETOOLONG,
+	CHECK(kf_proc_cgroup(proc_hybrid, "memory", p, 5) == -ENAMETOOLONG,
 	      "proc cgroup: short buffer -> ENAMETOOLONG");
-	CHECK(cg_parse_proc_cgroup("0::/\n", "memory", p, sizeof(p)) == -ENOENT &&
-	          cg_parse_proc_cgroup("0::/\n", NULL, p, sizeof(p)) == 1 && strcmp(p, "/") == 0,
+	CHECK(kf_proc_cgroup("0::/\n", "memory", p, sizeof(p)) == -ENOENT &&
+	          kf_proc_cgroup("0::/\n", NULL, p, sizeof(p)) == 1 && strcmp(p, "/") == 0,
 	      "proc cgroup: pure v2 text");
 
-	e = cg_parse_mountinfo(mountinfo_hybrid, "memory", p, sizeof(p), r, sizeof(r));
+	e = kf_cgroup_mount(mountinfo_hybrid, "memory", p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/memory") == 0 && strcmp(r, "/") == 0,
 	      "mountinfo: memory under /sys/fs/cgroup wins over an earlier bind mount (%s)", p);
-	e = cg_parse_mountinfo(mountinfo_hybrid, "cpuacct", p, sizeof(p), r, sizeof(r));
+	e = kf_cgroup_mount(mountinfo_hybrid, "cpuacct", p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/cpu,cpuacct") == 0,
 	      "mountinfo: joined cpu,cpuacct (%s)", p);
-	e = cg_parse_mountinfo(mountinfo_hybrid, "cpu", p, sizeof(p), r, sizeof(r));
+	e = kf_cgroup_mount(mountinfo_hybrid, "cpu", p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/cpu,cpuacct") == 0,
 	      "mountinfo: cpu is not cpuset (%s)", p);
-	e = cg_parse_mountinfo(mountinfo_hybrid, NULL, p, sizeof(p), r, sizeof(r));
+	e = kf_cgroup_mount(mountinfo_hybrid, NULL, p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/unified") == 0, "mountinfo: cgroup2 (%s)", p);
-	e = cg_parse_mountinfo(mountinfo_hybrid, "hugetlb", p, sizeof(p), r, sizeof(r));
+	e = kf_cgroup_mount(mountinfo_hybrid, "hugetlb", p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/hugetlb") == 0,
 	      "mountinfo: last line without a newline");
-	CHECK(cg_parse_mountinfo(mountinfo_hybrid, "blkio", p, sizeof(p), r, sizeof(r)) == -ENOENT,
+	CHECK(kf_cgroup_mount(mountinfo_hybrid, "blkio", p, sizeof(p), r, sizeof(r)) == -ENOENT,
 	      "mountinfo: blkio not mounted -> ENOENT");
-	e = cg_parse_mountinfo("5 1 0:5 /ns\\040root /mnt/my\\040cg\\134x rw - cgroup2 none rw\n",
+	e = kf_cgroup_mount("5 1 0:5 /ns\\040root /mnt/my\\040cg\\134x rw - cgroup2 none rw\n",
 	                       NULL, p, sizeof(p), r, sizeof(r));
 	CHECK(e == 0 && strcmp(p, "/mnt/my cg\\x") == 0 && strcmp(r, "/ns root") == 0,
 	      "mountinfo: octal escapes decoded (%s, %s)", p, r);
@@ -205,11 +206,11 @@ static void parsers(void)
 	                            " 254        0  268435456 vda\n"
 	                            " 254        1     102400 vda1\n"
 	                            " 259        0  500107608 nvme0n1\n";
-	e = cg_parse_partitions(parts, 259, 0, p, sizeof(p));
+	e = kf_partition(parts, 259, 0, p, sizeof(p));
 	CHECK(e == 0 && strcmp(p, "/dev/nvme0n1") == 0, "partitions: 259:0 -> %s", p);
-	e = cg_parse_partitions(parts, 254, 1, p, sizeof(p));
+	e = kf_partition(parts, 254, 1, p, sizeof(p));
 	CHECK(e == 0 && strcmp(p, "/dev/vda1") == 0, "partitions: 254:1 -> %s", p);
-	CHECK(cg_parse_partitions(parts, 8, 0, p, sizeof(p)) == -ENOENT,
+	CHECK(kf_partition(parts, 8, 0, p, sizeof(p)) == -ENOENT,
 	      "partitions: unknown device -> ENOENT");
 }
 
@@ -692,7 +693,7 @@ static void real(void)
 	mi[n > 0 ? n : 0] = 0;
 
 	if (!unified &&
-	    cg_parse_mountinfo(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0) {
+	    kf_cgroup_mount(mi, "memory", mnt, sizeof(mnt), root, sizeof(root)) == 0) {
 		real_oom(mnt, 0);
 		ran++;
 	} else if (!unified) {
@@ -700,7 +701,7 @@ static void real(void)
 	}
 
 	/* v2: under the cgroup2 mount if memory is delegated to its children already. */
-	if (cg_parse_mountinfo(mi, NULL, mnt, sizeof(mnt), root, sizeof(root)) == 0) {
+	if (kf_cgroup_mount(mi, NULL, mnt, sizeof(mnt), root, sizeof(root)) == 0) {
 		char sub[256] = "";
 		pathf(path, "%s/cgroup.subtree_control", mnt);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
