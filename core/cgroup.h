@@ -5,6 +5,8 @@
  * hierarchies, whose mount points come from mountinfo; v2 (unified: /sys/fs/cgroup is cgroup2fs)
  * reads the "0::" cgroup under the cgroup2 mount. Every function returns >= 0 or -errno; nothing
  * exits and nothing blocks (cgroup files are read synchronously: they are in memory).
+ * Implemented by cgroup.c (discovery, the files, Stats), cgroup_v1.c and cgroup_v2.c (the
+ * metrics of each version) and cgroup_oom.c (the OOM watch); the text is parsed by wire/kernfmt.
  */
 #ifndef SHIMBOX_CORE_CGROUP_H
 #define SHIMBOX_CORE_CGROUP_H
