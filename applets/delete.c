@@ -16,6 +16,7 @@
 #include "core/runc.h"
 #include "core/sys.h"
 #include "wire/json.h"
+#include "wire/kernfmt.h"
 #include "wire/task.h"
 
 #include <dirent.h>
@@ -287,40 +288,18 @@ static void delete_container(struct job *j)
 		     j->loc.id, e < 0 ? strerror(-e) : rj.err);
 }
 
-/* 1 if path is a mount point in our mount namespace (mountinfo field 5, octal escapes), 0 if
- * not, -1 if mountinfo cannot be read (no /proc). */
+/* 1 if path is a mount point in our mount namespace (kf_mountinfo_has), 0 if not, -1 if
+ * mountinfo cannot be read (no /proc). */
 static int is_mounted(const char *path)
 {
 	enum { CAP = 1 << 20 };
-	char mp[PATH_MAX], *info = malloc(CAP);
-	int found = 0;
+	char *info = malloc(CAP);
+	int found;
 	if (!info || sys_read_file("/proc/self/mountinfo", info, CAP) <= 0) {
 		free(info);
 		return -1;
 	}
-	for (char *f = info; f && *f; f = strchr(f, '\n'), f = f ? f + 1 : NULL) {
-		for (int k = 0; k < 4 && f; k++) { /* skip id, parent, dev, root */
-			f += strcspn(f, " \n");
-			f = *f == ' ' ? f + 1 : NULL;
-		}
-		if (!f)
-			break;
-		size_t n = 0;
-		for (; *f && *f != ' ' && *f != '\n' && n + 1 < sizeof(mp); n++) {
-			if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' &&
-			    f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
-				mp[n] = (char)((f[1] - '0') * 64 + (f[2] - '0') * 8 + (f[3] - '0'));
-				f += 4;
-			} else {
-				mp[n] = *f++;
-			}
-		}
-		mp[n] = 0;
-		if (strcmp(mp, path) == 0) {
-			found = 1;
-			break;
-		}
-	}
+	found = kf_mountinfo_has(info, path);
 	free(info);
 	return found;
 }
