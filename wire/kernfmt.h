@@ -46,12 +46,13 @@ uint32_t kf_value_list(const char *s, const char *e, uint64_t max_value, uint64_
                        uint32_t max);
 /*
  * Fills the fields of the struct at base that the table t[0..n) names from the "key value"
- * lines of text (memory.stat, cpu.stat...): entries with key NULL, keys not in the table, lines
- * that are not two tokens and values kf_value rejects are skipped; "max" reads as 2^64-1.
- * Returns how many lines were stored.
+ * lines of text (memory.stat, cpu.stat...): a line's first two blank-separated tokens are its
+ * key and value (what follows is ignored). Entries with key NULL, keys not in the table, lines
+ * of one token and values kf_value rejects are skipped; "max" reads as 2^64-1; of a key on
+ * several lines the last stays. Returns how many lines were stored.
  */
 int kf_kv_fill(const char *text, const struct mt_field *t, size_t n, void *base);
-/* The value of the first "key value" line of key, into *v: 0, or -ENOENT if there is none. */
+/* The value of key in such text (kf_kv_fill's rules), into *v: 0, or -ENOENT if none. */
 int kf_kv_get(const char *text, const char *key, uint64_t *v) KF_WARN;
 
 /* ---- mountinfo ---- */

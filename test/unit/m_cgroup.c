@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/cgroup: the text parsers; metrics read from fake v1 and v2 trees with known values; the
- * v2 OOM watch driven by inotify on a fake memory.events; this process's own cgroup; and, as
- * root, a real OOM kill in a temporary memory cgroup (v1, or v2 when the cgroup2 mount has the
- * memory controller) reported by the loop-driven watch and by cg_oom_poll.
+ * core/cgroup: directories found from crafted texts (the parsers themselves are t_kernfmt's);
+ * metrics read from fake v1 and v2 trees with known values; the v2 OOM watch driven by inotify
+ * on a fake memory.events; this process's own cgroup; and, as root, a real OOM kill in a
+ * temporary memory cgroup (v1, or v2 when the cgroup2 mount has the memory controller) reported
+ * by the loop-driven watch and by cg_oom_poll.
  */
 #include "core/cgroup.h"
 #include "core/loop.h"
@@ -100,7 +101,7 @@ static void rm_tree(const char *dir)
 		printf("# could not remove %s\n", dir);
 }
 
-/* ---- parsers ---- */
+/* ---- cg_open_text (the parsers themselves: t_kernfmt) ---- */
 
 static const char proc_hybrid[] = "13:rdma:/\n"
                                   "12:hugetlb:/default/redis\n"
@@ -124,51 +125,9 @@ static const char mountinfo_hybrid[] =
     "garbage line without separator\n"
     "34 25 0:34 / /sys/fs/cgroup/hugetlb rw - cgroup cgroup rw,hugetlb";
 
-static void parsers(void)
+static void open_text(void)
 {
-	char p[PATH_MAX], r[PATH_MAX];
 	int e;
-
-	e = kf_proc_cgroup(proc_hybrid, "memory", p, sizeof(p));
-	CHECK(e > 0 && strcmp(p, "/default/redis") == 0, "proc cgroup: memory -> %s", p);
-	e = kf_proc_cgroup(proc_hybrid, "cpu", p, sizeof(p));
-	CHECK(e > 0 && strcmp(p, "/default/redis") == 0,
-	      "proc cgroup: cpu found in cpu,cpuacct, not in cpuset (%s)", p);
-	e = kf_proc_cgroup(proc_hybrid, "cpuacct", p, sizeof(p));
-	CHECK(e > 0 && strcmp(p, "/default/redis") == 0, "proc cgroup: cpuacct");
-	e = kf_proc_cgroup(proc_hybrid, "pids", p, sizeof(p));
-	CHECK(e > 0 && strcmp(p, "/default/a:b") == 0, "proc cgroup: a path with a colon (%s)", p);
-	e = kf_proc_cgroup(proc_hybrid, NULL, p, sizeof(p));
-	CHECK(e > 0 && strcmp(p, "/unified/redis") == 0, "proc cgroup: the 0:: line (%s)", p);
-	CHECK(kf_proc_cgroup(proc_hybrid, "blkio", p, sizeof(p)) == -ENOENT &&
-	          kf_proc_cgroup(proc_hybrid, "systemd", p, sizeof(p)) == -ENOENT,
-	      "proc cgroup: absent controller and name=systemd -> ENOENT");
-	CHECK(kf_proc_cgroup(proc_hybrid, "memory", p, 5) == -ENAMETOOLONG,
-	      "proc cgroup: short buffer -> ENAMETOOLONG");
-	CHECK(kf_proc_cgroup("0::/\n", "memory", p, sizeof(p)) == -ENOENT &&
-	          kf_proc_cgroup("0::/\n", NULL, p, sizeof(p)) == 1 && strcmp(p, "/") == 0,
-	      "proc cgroup: pure v2 text");
-
-	e = kf_cgroup_mount(mountinfo_hybrid, "memory", p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/memory") == 0 && strcmp(r, "/") == 0,
-	      "mountinfo: memory under /sys/fs/cgroup wins over an earlier bind mount (%s)", p);
-	e = kf_cgroup_mount(mountinfo_hybrid, "cpuacct", p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/cpu,cpuacct") == 0,
-	      "mountinfo: joined cpu,cpuacct (%s)", p);
-	e = kf_cgroup_mount(mountinfo_hybrid, "cpu", p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/cpu,cpuacct") == 0,
-	      "mountinfo: cpu is not cpuset (%s)", p);
-	e = kf_cgroup_mount(mountinfo_hybrid, NULL, p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/unified") == 0, "mountinfo: cgroup2 (%s)", p);
-	e = kf_cgroup_mount(mountinfo_hybrid, "hugetlb", p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/sys/fs/cgroup/hugetlb") == 0,
-	      "mountinfo: last line without a newline");
-	CHECK(kf_cgroup_mount(mountinfo_hybrid, "blkio", p, sizeof(p), r, sizeof(r)) == -ENOENT,
-	      "mountinfo: blkio not mounted -> ENOENT");
-	e = kf_cgroup_mount("5 1 0:5 /ns\\040root /mnt/my\\040cg\\134x rw - cgroup2 none rw\n",
-	                       NULL, p, sizeof(p), r, sizeof(r));
-	CHECK(e == 0 && strcmp(p, "/mnt/my cg\\x") == 0 && strcmp(r, "/ns root") == 0,
-	      "mountinfo: octal escapes decoded (%s, %s)", p, r);
 
 	struct cg *cg = NULL;
 	e = cg_open_text(&cg, proc_hybrid, mountinfo_hybrid, 0);
@@ -201,17 +160,6 @@ static void parsers(void)
 	      "open_text v1 without any v1 controller line -> ENOENT");
 	CHECK(cg_open_text(&cg, proc_hybrid, "9 1 0:9 / /x rw - ext4 /dev/x rw\n", 1) == -ENOENT,
 	      "open_text v2 without a cgroup2 mount -> ENOENT");
-
-	static const char parts[] = "major minor  #blocks  name\n\n"
-	                            " 254        0  268435456 vda\n"
-	                            " 254        1     102400 vda1\n"
-	                            " 259        0  500107608 nvme0n1\n";
-	e = kf_partition(parts, 259, 0, p, sizeof(p));
-	CHECK(e == 0 && strcmp(p, "/dev/nvme0n1") == 0, "partitions: 259:0 -> %s", p);
-	e = kf_partition(parts, 254, 1, p, sizeof(p));
-	CHECK(e == 0 && strcmp(p, "/dev/vda1") == 0, "partitions: 254:1 -> %s", p);
-	CHECK(kf_partition(parts, 8, 0, p, sizeof(p)) == -ENOENT,
-	      "partitions: unknown device -> ENOENT");
 }
 
 /* ---- fake trees ---- */
@@ -728,7 +676,7 @@ int main(void)
 		printf("not ok - loop_init\n");
 		return 1;
 	}
-	parsers();
+	open_text();
 	if (mkdtemp(top)) {
 		char d[PATH_MAX];
 		pathf(d, "%s/v1", top);
