@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel text into values: lines, tokens, numbers and "key value" tables of cgroup files, and the
- * parsers of /proc/PID/cgroup, /proc/PID/mountinfo, /proc/partitions, v1 blkio files and v2
- * io.stat. The caller reads the file and passes its text (NUL-terminated unless a span [s, e) is
- * given); results go into the caller's structs and buffers. Nothing here touches a file or
- * allocates. Errors are negative errno values, as core/cgroup returns them: -ENOENT (not in the
- * text), -ENAMETOOLONG (does not fit the buffer), -EINVAL (not a number).
+ * parsers of /proc/PID/cgroup, /proc/PID/mountinfo, /proc/partitions, v1 blkio files, v2 io.stat
+ * and hugetlb file names. The caller reads the file and passes its text (NUL-terminated unless a
+ * span [s, e) is given); results go into the caller's structs and buffers. Nothing here touches
+ * a file or allocates. Errors are negative errno values, as core/cgroup returns them: -ENOENT
+ * (not in the text), -ENAMETOOLONG (does not fit the buffer), -EINVAL (not a number).
  */
 #ifndef SHIMBOX_WIRE_KERNFMT_H
 #define SHIMBOX_WIRE_KERNFMT_H
