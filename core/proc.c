@@ -3,6 +3,7 @@
 #include "proc.h"
 
 #include "log.h"
+#include "mount.h"
 #include "publish.h"
 #include "reaper.h"
 #include "wire/events.h"
@@ -89,6 +90,16 @@ void container_unref(struct container *c)
 int proc_live(const struct proc *p)
 {
 	return p->pid > 0 && !p->exited;
+}
+
+void container_unmount_rootfs(struct container *c)
+{
+	if (c->rootfs_mounted) {
+		int e = mount_unmount_all_async(c->rootfs);
+		if (e < 0)
+			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
+		c->rootfs_mounted = 0;
+	}
 }
 
 void container_unlist(struct container *c)

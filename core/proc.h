@@ -101,6 +101,8 @@ static inline struct pb_str cs(const char *s)
 struct container *container_find(struct pb_str id);
 /* Drops one reference; the last frees the container, its processes and its cgroup handle. */
 void container_unref(struct container *c);
+/* Unmounts what Create mounted on c's rootfs, if anything (a failure is logged). */
+void container_unmount_rootfs(struct container *c);
 /* Takes c off the list (once): it is no longer found; the list's reference is dropped. */
 void container_unlist(struct container *c);
 

@@ -64,13 +64,13 @@ static const struct { const char *text; int names_proc; } messages[M_COUNT] = {
 #define NA NO(TT_INTERNAL, M_NA)
 /* One row per request, the phases in the order of enum proc_phase. */
 #define ALL(r) { r, r, r, r, r, r, r, r, r, r }
+/* Init and exec alike: only a created process starts. */
+#define START_ROW { OK(PH_STARTING), NO(FP, M_START), NO(FP, M_START), NO(FP, M_START), \
+		    NO(FP, M_START), NO(FP, M_START), NO(FP, M_START), NO(FP, M_START), \
+		    NO(FP, M_START), NO(FP, M_START) }
 
 static const struct proc_rule init_rules[PR_COUNT][PH_COUNT] = {
-	[PR_START] = { OK(PH_STARTING), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START) },
+	[PR_START] = START_ROW,
 	[PR_KILL] = { OK(PH_SAME), OK(PH_SAME), OK(PH_SAME), OK(PH_SAME), OK(PH_SAME), GONE, GONE,
 	              GONE, OK(PH_SAME), GONE },
 	[PR_KILL_ALL] = ALL(OK(PH_SAME)),
@@ -128,11 +128,7 @@ static const struct proc_rule init_rules[PR_COUNT][PH_COUNT] = {
 };
 
 static const struct proc_rule exec_rules[PR_COUNT][PH_COUNT] = {
-	[PR_START] = { OK(PH_STARTING), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START),
-	               NO(FP, M_START), NO(FP, M_START) },
+	[PR_START] = START_ROW,
 	[PR_KILL] = { NO(FP, M_NOT_CREATED), NO(FP, M_NOT_CREATED), OK(PH_SAME),
 	              OK(PH_SAME), OK(PH_SAME), GONE, GONE, GONE, NO(FP, M_NOT_CREATED),
 	              GONE },

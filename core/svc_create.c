@@ -21,12 +21,7 @@
 static void create_cleanup(struct container *c)
 {
 	proc_release(&c->init);
-	if (c->rootfs_mounted) {
-		int e = mount_unmount_all_async(c->rootfs);
-		if (e < 0)
-			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
-		c->rootfs_mounted = 0;
-	}
+	container_unmount_rootfs(c);
 	container_unlist(c);
 }
 

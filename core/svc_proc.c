@@ -4,7 +4,6 @@
 
 #include "bundle.h"
 #include "log.h"
-#include "mount.h"
 #include "op.h"
 #include "sys.h"
 #include "wire/events.h"
@@ -314,12 +313,7 @@ static void delete_done(struct op *op)
 		return;
 	}
 	pio_destroy(&p->io);
-	if (c->rootfs_mounted) {
-		int e = mount_unmount_all_async(c->rootfs);
-		if (e < 0)
-			log_warn("unmount %s: %s", c->rootfs, strerror(-e));
-		c->rootfs_mounted = 0;
-	}
+	container_unmount_rootfs(c);
 	struct ev_task_delete ev = { .container_id = cs(c->id),
 		                     .pid = (uint32_t)p->pid,
 		                     .exit_status = (uint32_t)p->exit_status,
