@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "sys.h"
 #include "wire/events.h"
+#include "wire/frame.h"
 #include "wire/ttrpc.h"
 
 #include "reaper.h"
@@ -60,10 +61,9 @@ static uint32_t next_stream = 1;
 static uint32_t inflight_stream; /* 0: nothing in flight */
 static const uint8_t *out;       /* the frame being written: the head's, never a copy */
 static size_t out_len, out_off;
-static uint8_t in_hdr[TT_HDR_LEN];
-static size_t in_hdr_got;
-static uint8_t *in_body;
-static size_t in_len, in_got;
+static struct tt_frame in;  /* the reply being read */
+static uint8_t *in_body;    /* its payload */
+static size_t in_len;
 static unsigned backoff_ms;
 static int busy_retry; /* a retry is scheduled */
 
@@ -91,7 +91,7 @@ static void pub_disconnect(void)
 	sys_closep(&sock.fd);
 	out = NULL;
 	in_free();
-	in_hdr_got = 0;
+	tt_frame_init(&in);
 	inflight_stream = 0;
 	loop_timer_cancel(&deadline_timer);
 }
@@ -127,7 +127,6 @@ static void on_response(void)
 {
 	struct tt_resp resp;
 	int e = tt_resp_decode(in_body, in_len, &resp);
-	in_hdr_got = 0;
 	inflight_stream = 0;
 	loop_timer_cancel(&deadline_timer);
 	if (e < 0 || out) {
@@ -150,6 +149,27 @@ static void on_response(void)
 	in_free(); /* only now: resp.message points into it */
 	pub_pop();
 	pub_kick();
+}
+
+/* The header of a reply: only the Response to the Forward in flight is read (into in_body). */
+static int on_reply_header(const struct tt_hdr *h)
+{
+	if (h->len > TT_MAX_MSG || h->type != TT_RESPONSE || h->stream != inflight_stream) {
+		pub_retry_later("unexpected frame from containerd");
+		return -1;
+	}
+	in_len = h->len;
+	if (budget_take(BUDGET_COST(in_len)) < 0) {
+		pub_retry_later("no budget for the reply");
+		return -1;
+	}
+	in_body = malloc(in_len ? in_len : 1);
+	if (!in_body) {
+		budget_give(BUDGET_COST(in_len));
+		pub_retry_later("out of memory");
+		return -1;
+	}
+	return tt_frame_accept(&in, in_body);
 }
 
 static void on_sock(struct loop_watch *w, uint32_t events)
@@ -178,13 +198,9 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
-		ssize_t r;
-		if (in_hdr_got < TT_HDR_LEN) {
-			r = recv(sock.fd, in_hdr + in_hdr_got, TT_HDR_LEN - in_hdr_got,
-			         MSG_DONTWAIT);
-		} else {
-			r = recv(sock.fd, in_body + in_got, in_len - in_got, MSG_DONTWAIT);
-		}
+		uint8_t *at;
+		size_t want = tt_frame_want(&in, NULL, 0, &at);
+		ssize_t r = recv(sock.fd, at, want, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
@@ -193,33 +209,10 @@ static void on_sock(struct loop_watch *w, uint32_t events)
 			pub_retry_later(r == 0 ? "connection closed" : strerror(errno));
 			return;
 		}
-		if (in_hdr_got < TT_HDR_LEN) {
-			in_hdr_got += (size_t)r;
-			if (in_hdr_got < TT_HDR_LEN)
-				continue;
-			struct tt_hdr h;
-			tt_hdr_decode(in_hdr, &h);
-			if (h.len > TT_MAX_MSG || h.type != TT_RESPONSE ||
-			    h.stream != inflight_stream) {
-				pub_retry_later("unexpected frame from containerd");
-				return;
-			}
-			in_len = h.len;
-			in_got = 0;
-			if (budget_take(BUDGET_COST(in_len)) < 0) {
-				pub_retry_later("no budget for the reply");
-				return;
-			}
-			in_body = malloc(in_len ? in_len : 1);
-			if (!in_body) {
-				budget_give(BUDGET_COST(in_len));
-				pub_retry_later("out of memory");
-				return;
-			}
-		} else {
-			in_got += (size_t)r;
-		}
-		if (in_hdr_got == TT_HDR_LEN && in_got == in_len) {
+		int ev = tt_frame_got(&in, (size_t)r);
+		if (ev == TT_FRAME_HEADER && (ev = on_reply_header(&in.h)) < 0)
+			return;
+		if (ev == TT_FRAME_DONE) {
 			on_response();
 			return;
 		}
