@@ -154,7 +154,8 @@ static void on_response(void)
 /* The header of a reply: only the Response to the Forward in flight is read (into in_body). */
 static int on_reply_header(const struct tt_hdr *h)
 {
-	if (h->len > TT_MAX_MSG || h->type != TT_RESPONSE || h->stream != inflight_stream) {
+	if (h->len > TT_MAX_MSG || h->type != TT_RESPONSE || !inflight_stream ||
+	    h->stream != inflight_stream) {
 		pub_retry_later("unexpected frame from containerd");
 		return -1;
 	}
