@@ -4,6 +4,7 @@
 
 #include "address.h"
 #include "sys.h"
+#include "wire/frame.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -111,25 +112,61 @@ static int send_all(int fd, const uint8_t *p, size_t n, uint64_t deadline)
 	return 0;
 }
 
-static int recv_all(int fd, uint8_t *p, size_t n, uint64_t deadline)
+/* Receives at most n bytes, waiting until the deadline: > 0, or -errno (-ECONNRESET at EOF). */
+static ssize_t recv_some(int fd, uint8_t *p, size_t n, uint64_t deadline)
 {
-	while (n) {
+	for (;;) {
 		ssize_t r = recv(fd, p, n, 0);
-		if (r > 0) {
-			p += r;
-			n -= (size_t)r;
-		} else if (r == 0) {
+		if (r > 0)
+			return r;
+		if (r == 0)
 			return -ECONNRESET;
-		} else if (errno == EINTR) {
+		if (errno == EINTR)
 			continue;
-		} else if (errno == EAGAIN) {
-			int e = wait_fd(fd, POLLIN, deadline);
-			if (e < 0)
-				return e;
-		} else {
+		if (errno != EAGAIN)
 			return -errno;
-		}
+		int e = wait_fd(fd, POLLIN, deadline);
+		if (e < 0)
+			return e;
 	}
+}
+
+/*
+ * Receives frames until the Response on stream, dropping frames of other types or streams
+ * unread. 0 with *buf (malloc'd) holding its payload of *len bytes, or -errno: -EMSGSIZE (a
+ * frame announcing over TT_MAX_MSG), -ENOMEM, or what recv_some returns.
+ */
+static int recv_response(int fd, uint32_t stream, uint64_t deadline, uint8_t **buf, size_t *len)
+{
+	struct tt_frame rd;
+	uint8_t sink[1024];
+	int ev = TT_FRAME_MORE;
+
+	*buf = NULL;
+	tt_frame_init(&rd);
+	while (ev != TT_FRAME_DONE) {
+		uint8_t *at;
+		size_t want = tt_frame_want(&rd, sink, sizeof(sink), &at);
+		ssize_t r = recv_some(fd, at, want, deadline);
+		if (r < 0) {
+			free(*buf);
+			*buf = NULL;
+			return (int)r;
+		}
+		ev = tt_frame_got(&rd, (size_t)r);
+		if (ev != TT_FRAME_HEADER)
+			continue;
+		if (rd.h.len > TT_MAX_MSG)
+			return -EMSGSIZE;
+		if (rd.h.type != TT_RESPONSE || rd.h.stream != stream) {
+			ev = tt_frame_discard(&rd); /* a late answer to an abandoned call */
+			continue;
+		}
+		if (!(*buf = malloc(rd.h.len ? rd.h.len : 1)))
+			return -ENOMEM;
+		ev = tt_frame_accept(&rd, *buf);
+	}
+	*len = rd.h.len;
 	return 0;
 }
 
@@ -178,42 +215,26 @@ int ttc_call(struct ttc *c, const char *service, const char *method, const void 
 	                 deadline);
 	if (e < 0)
 		return e;
-	for (;;) {
-		uint8_t hb[TT_HDR_LEN];
-		struct tt_hdr h;
-		struct tt_resp r;
-		if ((e = recv_all(c->fd, hb, sizeof(hb), deadline)) < 0)
-			return e;
-		tt_hdr_decode(hb, &h);
-		if (h.len > TT_MAX_MSG)
-			return -EMSGSIZE;
-		uint8_t *buf = malloc(h.len ? h.len : 1);
-		if (!buf)
-			return -ENOMEM;
-		if ((e = recv_all(c->fd, buf, h.len, deadline)) < 0) {
-			free(buf);
-			return e;
-		}
-		if (h.type != TT_RESPONSE || h.stream != stream) {
-			free(buf);
-			continue;
-		}
-		if (tt_resp_decode(buf, h.len, &r) < 0) {
-			free(buf);
-			return -EPROTO;
-		}
-		*code = r.code;
-		if (msgcap)
-			snprintf(msg, msgcap, "%.*s", (int)r.message.n, (const char *)r.message.p);
-		if (r.code == TT_OK && r.payload.n) {
-			memmove(buf, r.payload.p, r.payload.n);
-			*resp_payload = buf;
-			*resp_len = r.payload.n;
-		} else {
-			free(buf);
-		}
-		return 0;
+	uint8_t *buf;
+	size_t len;
+	struct tt_resp r;
+	if ((e = recv_response(c->fd, stream, deadline, &buf, &len)) < 0)
+		return e;
+	if (tt_resp_decode(buf, len, &r) < 0) {
+		free(buf);
+		return -EPROTO;
 	}
+	*code = r.code;
+	if (msgcap)
+		snprintf(msg, msgcap, "%.*s", (int)r.message.n, (const char *)r.message.p);
+	if (r.code == TT_OK && r.payload.n) {
+		memmove(buf, r.payload.p, r.payload.n);
+		*resp_payload = buf;
+		*resp_len = r.payload.n;
+	} else {
+		free(buf);
+	}
+	return 0;
 }
 
 const char *ttc_code_name(int code)

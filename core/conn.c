@@ -6,6 +6,7 @@
 #include "log.h"
 #include "loop.h"
 #include "sys.h"
+#include "wire/frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,14 +29,9 @@ struct conn {
 	struct loop_watch w;
 	int refs;
 	int closed;
-	/* Reading: the header, then the payload (or a count of bytes to discard). */
-	uint8_t hdr[TT_HDR_LEN];
-	size_t hdr_got;
-	struct tt_hdr h;
-	uint8_t *payload;
-	size_t payload_got;
+	struct tt_frame rd;  /* reading: the header, then the payload or bytes to discard */
+	uint8_t *payload;    /* the accepted payload of rd.h */
 	size_t payload_cost; /* charged to the budget for payload, 0 for a small one */
-	size_t discard;
 	struct outbuf *out_head, *out_tail;
 	size_t out_bytes; /* not yet sent */
 	size_t out_cost;  /* heap held by the queue */
@@ -270,14 +266,14 @@ static const char *pb_error_text(int e)
 static void conn_frame(struct conn *c)
 {
 	struct tt_req req;
-	struct call call = { c, c->h.stream, NULL };
+	struct call call = { c, c->rd.h.stream, NULL };
 	int e;
 
-	if (c->h.type != TT_REQUEST)
+	if (c->rd.h.type != TT_REQUEST)
 		return; /* responses and data frames are ignored "for future compat" */
 	c->refs++; /* the call's reference, dropped by its reply */
 	c->calls++;
-	if ((e = tt_req_decode(c->payload, c->h.len, &req)) < 0) {
+	if ((e = tt_req_decode(c->payload, c->rd.h.len, &req)) < 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "unmarshal request error: %s",
 		           pb_error_text(e));
 		return;
@@ -300,89 +296,78 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 	}
 }
 
+/* A refused header is answered at once on its stream id; its payload is read and dropped. */
+static int conn_refuse(struct conn *c, int code, const char *msg)
+{
+	struct call call = { c, c->rd.h.stream, NULL };
+	c->refs++;
+	c->calls++;
+	call_error(call, code, "%s", msg);
+	if (c->closed)
+		return -1;
+	return tt_frame_discard(&c->rd);
+}
+
+/*
+ * A header has arrived: its payload is accepted into a buffer of its own (charged to the budget
+ * when it is not small), or refused (over TT_MAX_MSG, an even stream id, the budget spent).
+ * Returns the reader's next event, or -1 once the connection is to be closed.
+ */
+static int conn_header(struct conn *c)
+{
+	const struct tt_hdr *h = &c->rd.h;
+	char msg[160];
+	int code = tt_hdr_check(h, msg, sizeof(msg));
+	if (code != TT_OK)
+		return conn_refuse(c, code, msg);
+	size_t cost = h->len > CONN_SMALL_MSG ? BUDGET_COST(h->len) : 0;
+	if (cost && budget_take(cost) < 0) {
+		snprintf(msg, sizeof(msg),
+		         "request of %u bytes refused: the shim's buffer budget (%zu MiB) is spent",
+		         h->len, BUDGET_MAX >> 20);
+		return conn_refuse(c, TT_RESOURCE_EXHAUSTED, msg);
+	}
+	c->payload = malloc(h->len ? h->len : 1);
+	if (!c->payload) {
+		budget_give(cost);
+		return -1;
+	}
+	c->payload_cost = cost;
+	return tt_frame_accept(&c->rd, c->payload);
+}
+
+/* A whole frame: dispatched, then its payload is let go. 0, or -1 if the connection closed. */
+static int conn_payload_done(struct conn *c)
+{
+	c->refs++; /* the dispatcher may close us */
+	conn_frame(c);
+	free(c->payload);
+	c->payload = NULL;
+	budget_give(c->payload_cost);
+	c->payload_cost = 0;
+	int closed = c->closed;
+	conn_unref(c);
+	return closed ? -1 : 0;
+}
+
 /*
  * Reads what is available, frame by frame, and stops as soon as the connection's reply queue
  * reaches CONN_OUT_MAX. Returns 0, -2 at EOF, or -1 once the connection is to be closed.
  */
 static int conn_read(struct conn *c)
 {
+	uint8_t sink[1024]; /* where a refused payload goes */
+
 	while (conn_readable(c)) {
-		if (c->hdr_got < TT_HDR_LEN) {
-			ssize_t r = conn_recv(c, c->hdr + c->hdr_got, TT_HDR_LEN - c->hdr_got);
-			if (r <= 0)
-				return (int)r;
-			c->hdr_got += (size_t)r;
-			if (c->hdr_got < TT_HDR_LEN)
-				continue;
-			char msg[128];
-			tt_hdr_decode(c->hdr, &c->h);
-			int code = tt_hdr_check(&c->h, msg, sizeof(msg));
-			if (code != TT_OK) {
-				c->discard = c->h.len;
-				struct call call = { c, c->h.stream, NULL };
-				c->refs++;
-				c->calls++;
-				call_error(call, code, "%s", msg);
-				if (c->closed)
-					return -1;
-			} else {
-				size_t cost = c->h.len > CONN_SMALL_MSG ? BUDGET_COST(c->h.len) : 0;
-				if (cost && budget_take(cost) < 0) {
-					c->discard = c->h.len;
-					struct call call = { c, c->h.stream, NULL };
-					c->refs++;
-					c->calls++;
-					call_error(call, TT_RESOURCE_EXHAUSTED,
-					           "request of %u bytes refused: the shim's buffer "
-					           "budget (%zu MiB) is spent",
-					           c->h.len, BUDGET_MAX >> 20);
-					if (c->closed)
-						return -1;
-					continue;
-				}
-				c->payload = malloc(c->h.len ? c->h.len : 1);
-				if (!c->payload) {
-					budget_give(cost);
-					return -1;
-				}
-				c->payload_cost = cost;
-				c->payload_got = 0;
-			}
-		}
-		if (c->discard) {
-			uint8_t sink[1024];
-			size_t want = c->discard < sizeof(sink) ? c->discard : sizeof(sink);
-			ssize_t r = conn_recv(c, sink, want);
-			if (r <= 0)
-				return (int)r;
-			c->discard -= (size_t)r;
-			if (c->discard == 0)
-				c->hdr_got = 0;
-			continue;
-		}
-		if (!c->payload) { /* a rejected header with an empty body */
-			c->hdr_got = 0;
-			continue;
-		}
-		if (c->payload_got < c->h.len) {
-			ssize_t r =
-			    conn_recv(c, c->payload + c->payload_got, c->h.len - c->payload_got);
-			if (r <= 0)
-				return (int)r;
-			c->payload_got += (size_t)r;
-			if (c->payload_got < c->h.len)
-				continue;
-		}
-		c->refs++; /* the dispatcher may close us */
-		conn_frame(c);
-		free(c->payload);
-		c->payload = NULL;
-		budget_give(c->payload_cost);
-		c->payload_cost = 0;
-		c->hdr_got = 0;
-		int closed = c->closed;
-		conn_unref(c);
-		if (closed)
+		uint8_t *at;
+		size_t want = tt_frame_want(&c->rd, sink, sizeof(sink), &at);
+		ssize_t r = conn_recv(c, at, want);
+		if (r <= 0)
+			return (int)r;
+		int ev = tt_frame_got(&c->rd, (size_t)r);
+		if (ev == TT_FRAME_HEADER && (ev = conn_header(c)) < 0)
+			return -1;
+		if (ev == TT_FRAME_DONE && conn_payload_done(c) < 0)
 			return -1;
 	}
 	return 0;

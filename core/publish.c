@@ -1,384 +1,127 @@
 /* SPDX-License-Identifier: MIT */
-/* Ordered, retried event delivery over ttrpc Events.Forward. */
+/*
+ * The publisher's ordered, bounded queue: caps, budget, drops, done callbacks, retries with
+ * backoff; one event in flight at a time, over one of the transports of pub_transport.h.
+ */
 #include "publish.h"
 
 #include "address.h"
 #include "budget.h"
 #include "log.h"
 #include "loop.h"
+#include "pub_transport.h"
 #include "sys.h"
-#include "wire/events.h"
-#include "wire/ttrpc.h"
-
-#include "reaper.h"
-#include "spawn.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#define PUB_TIMEOUT_MS 5000
 #define PUB_BACKOFF_MIN_MS 100
 #define PUB_BACKOFF_MAX_MS 2000
 
-/*
- * A queued event: the whole ttrpc frame of its Forward call (header, then the Request; the
- * stream id is written when it is sent), or (exec mode) the encoded Any. cost is what it holds
- * of the budget and of the queue's byte cap.
- */
-struct pub_item {
-	struct pub_item *next;
-	char topic[64];
-	void (*done)(void *ctx);
-	void *ctx;
-	size_t len, cost;
-	uint8_t data[];
-};
-
-static char pub_path[108];
-/* Exec mode (the v1 shim): `<binary> --address <address> publish --topic T --namespace NS`. */
-static char pub_binary[256], pub_grpc[256];
-static pid_t pub_child;
-static int exec_attempts;
-#define PUB_EXEC_ATTEMPTS 6 /* as the reference's retry limit */
-static int exec_stdin = -1; /* the running publisher's stdin memfd */
-static char pub_ns[80];
-static struct pub_item *head, *tail;
-static size_t queued, queued_bytes;
-static uint64_t sent_total, dropped_total, dropped_full;
-
-static struct loop_watch sock = { .fd = -1 };
-static struct loop_timer retry_timer, deadline_timer;
-static uint32_t next_stream = 1;
-static uint32_t inflight_stream; /* 0: nothing in flight */
-static const uint8_t *out;       /* the frame being written: the head's, never a copy */
-static size_t out_len, out_off;
-static uint8_t in_hdr[TT_HDR_LEN];
-static size_t in_hdr_got;
-static uint8_t *in_body;
-static size_t in_len, in_got;
-static unsigned backoff_ms;
-static int busy_retry; /* a retry is scheduled */
-
-static void pub_kick(void);
-
-/* An Any as a top-level message (what `containerd publish` reads on stdin). */
-static void tk_any_encode_top(struct pb_w *w, const struct tk_any *a)
-{
-	pb_put_str(w, 1, a->type_url);
-	pb_put_str(w, 2, a->value);
-}
-
-/* The reply being received, charged to the budget while it is held. */
-static void in_free(void)
-{
-	if (in_body)
-		budget_give(BUDGET_COST(in_len));
-	free(in_body);
-	in_body = NULL;
-}
-
-static void pub_disconnect(void)
-{
-	loop_del(&sock);
-	sys_closep(&sock.fd);
-	out = NULL;
-	in_free();
-	in_hdr_got = 0;
-	inflight_stream = 0;
-	loop_timer_cancel(&deadline_timer);
-}
-
-static void pub_retry_later(const char *why)
-{
-	pub_disconnect();
-	backoff_ms = backoff_ms ? backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
-	if (backoff_ms > PUB_BACKOFF_MAX_MS)
-		backoff_ms = PUB_BACKOFF_MAX_MS;
-	log_warn("publish %s: %s; retrying in %u ms (%zu queued)", head ? head->topic : "?", why,
-	         backoff_ms, queued);
-	busy_retry = 1;
-	loop_timer_arm(&retry_timer, backoff_ms);
-}
-
-static void pub_pop(void)
-{
-	struct pub_item *it = head;
-	head = it->next;
-	if (!head)
-		tail = NULL;
-	out = NULL; /* a reply can come before the whole request was written */
-	queued--;
-	queued_bytes -= it->cost;
-	budget_give(it->cost);
-	if (it->done)
-		it->done(it->ctx);
-	free(it);
-}
-
-static void on_response(void)
-{
-	struct tt_resp resp;
-	int e = tt_resp_decode(in_body, in_len, &resp);
-	in_hdr_got = 0;
-	inflight_stream = 0;
-	loop_timer_cancel(&deadline_timer);
-	if (e < 0 || out) {
-		/* out: a reply before the whole request was written leaves the stream mid-frame. */
-		pub_retry_later(e < 0 ? "malformed response" : "reply before the request was sent");
-		return;
-	}
-	if (resp.code == TT_OK) {
-		sent_total++;
-		backoff_ms = 0;
-	} else if (resp.code == TT_INVALID_ARGUMENT || resp.code == TT_UNIMPLEMENTED) {
-		/* containerd will refuse this event every time: retrying would block the queue. */
-		log_error("publish %s refused by containerd (code %d): %.*s; dropped", head->topic,
-		          resp.code, (int)resp.message.n, (const char *)resp.message.p);
-		dropped_total++;
-	} else {
-		pub_retry_later("containerd returned an error");
-		return;
-	}
-	in_free(); /* only now: resp.message points into it */
-	pub_pop();
-	pub_kick();
-}
-
-static void on_sock(struct loop_watch *w, uint32_t events)
-{
-	(void)w;
-	if (out && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-		while (out_off < out_len) {
-			ssize_t r = send(sock.fd, out + out_off, out_len - out_off,
-			                 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				return;
-			if (r < 0) {
-				pub_retry_later(strerror(errno));
-				return;
-			}
-			out_off += (size_t)r;
-		}
-		out = NULL;
-		if (loop_set(&sock, EPOLLIN | EPOLLRDHUP) < 0) {
-			pub_retry_later("epoll");
-			return;
-		}
-	}
-	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-		return;
-	for (;;) {
-		ssize_t r;
-		if (in_hdr_got < TT_HDR_LEN) {
-			r = recv(sock.fd, in_hdr + in_hdr_got, TT_HDR_LEN - in_hdr_got,
-			         MSG_DONTWAIT);
-		} else {
-			r = recv(sock.fd, in_body + in_got, in_len - in_got, MSG_DONTWAIT);
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN)
-			return;
-		if (r <= 0) {
-			pub_retry_later(r == 0 ? "connection closed" : strerror(errno));
-			return;
-		}
-		if (in_hdr_got < TT_HDR_LEN) {
-			in_hdr_got += (size_t)r;
-			if (in_hdr_got < TT_HDR_LEN)
-				continue;
-			struct tt_hdr h;
-			tt_hdr_decode(in_hdr, &h);
-			if (h.len > TT_MAX_MSG || h.type != TT_RESPONSE ||
-			    h.stream != inflight_stream) {
-				pub_retry_later("unexpected frame from containerd");
-				return;
-			}
-			in_len = h.len;
-			in_got = 0;
-			if (budget_take(BUDGET_COST(in_len)) < 0) {
-				pub_retry_later("no budget for the reply");
-				return;
-			}
-			in_body = malloc(in_len ? in_len : 1);
-			if (!in_body) {
-				budget_give(BUDGET_COST(in_len));
-				pub_retry_later("out of memory");
-				return;
-			}
-		} else {
-			in_got += (size_t)r;
-		}
-		if (in_hdr_got == TT_HDR_LEN && in_got == in_len) {
-			on_response();
-			return;
-		}
-	}
-}
-
-static int pub_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	memcpy(sa.sun_path, pub_path, strlen(pub_path) + 1);
-	sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sock.fd < 0)
-		return -errno;
-	sock.fn = on_sock;
-	sock.events = 0;
-	if (connect(sock.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
-	    errno != EAGAIN) {
-		int e = -errno;
-		sys_closep(&sock.fd);
-		return e;
-	}
-	next_stream = 1;
-	return 0;
-}
-
-/* A publisher run failed: retry with backoff, or drop the event after PUB_EXEC_ATTEMPTS so that
- * a broken publish binary cannot hold the queue (and v1's Wait) forever. */
-static void exec_failed(const char *why)
-{
-	if (++exec_attempts < PUB_EXEC_ATTEMPTS) {
-		pub_retry_later(why);
-		return;
-	}
-	log_error("publish %s: %s, %d times; dropped", head->topic, why, exec_attempts);
-	dropped_total++;
-	exec_attempts = 0;
-	pub_pop();
-	pub_kick();
-}
-
-static void on_exec_exit(void *ctx, const struct reap_exit *e)
-{
-	(void)ctx;
-	pub_child = 0;
-	sys_closep(&exec_stdin);
-	if (e->status != 0) {
-		char why[320];
-		snprintf(why, sizeof(why), "%s exited with %d", pub_binary, e->status);
-		exec_failed(why);
-		return;
-	}
-	sent_total++;
-	backoff_ms = 0;
-	exec_attempts = 0;
-	pub_pop();
-	pub_kick();
-}
-
-/* Exec mode: one publisher child at a time, so events arrive in order. */
-static void pub_kick_exec(void)
-{
-	const char *argv[] = { pub_binary,  "--address",   pub_grpc, "publish", "--topic",
-		               head->topic, "--namespace", pub_ns,   NULL };
-	int fd = memfd_create("event", MFD_CLOEXEC);
-	if (fd < 0 || sys_write_all(fd, head->data, head->len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-		sys_close(fd);
-		exec_failed("cannot stage the event");
-		return;
-	}
-	struct spawn_opts o = {
-		.argv = argv, .fds = { fd, -1, -1 }, .fd3 = -1, .pdeathsig = SIGKILL
-	};
-	pid_t pid = spawn(&o);
-	if (pid >= 0 && reap_watch(pid, on_exec_exit, NULL) < 0) {
-		kill(pid, SIGKILL); /* its exit goes to the unclaimed buffer */
-		pid = -ENOMEM;
-	}
-	if (pid < 0) {
-		char why[320];
-		sys_close(fd);
-		snprintf(why, sizeof(why), "cannot run %s: %s", pub_binary, strerror((int)-pid));
-		exec_failed(why);
-		return;
-	}
-	pub_child = pid;
-	exec_stdin = fd;
-}
+static struct {
+	const struct pub_transport *t; /* NULL: events are only logged */
+	char ns[80];
+	struct pub_item *head, *tail;
+	size_t queued, queued_bytes;
+	uint64_t sent, dropped, dropped_full;
+	int inflight;        /* the head is with the transport */
+	int retrying;        /* a retry is scheduled: the head waits for it */
+	unsigned backoff_ms; /* the last backoff; 0 after a delivery */
+	struct loop_timer retry_timer;
+} pub;
 
 /* Sends the head of the queue if nothing is in flight. */
 static void pub_kick(void)
 {
-	if (pub_binary[0]) {
-		if (head && !pub_child && !busy_retry)
-			pub_kick_exec();
+	if (!pub.t || !pub.head || pub.inflight || pub.retrying)
 		return;
-	}
-	if (!head || inflight_stream || busy_retry || !pub_path[0])
-		return;
-	if (sock.fd < 0) {
-		int e = pub_connect();
-		if (e < 0) {
-			pub_retry_later(strerror(-e));
-			return;
-		}
-	}
-	inflight_stream = next_stream;
-	next_stream += 2;
-	struct tt_hdr h = { (uint32_t)(head->len - TT_HDR_LEN), inflight_stream, TT_REQUEST, 0 };
-	tt_hdr_encode(head->data, &h);
-	out = head->data;
-	out_len = head->len;
-	out_off = 0;
-	if (loop_set(&sock, EPOLLOUT | EPOLLIN | EPOLLRDHUP) < 0) {
-		pub_retry_later("epoll");
-		return;
-	}
-	loop_timer_arm(&deadline_timer, PUB_TIMEOUT_MS);
+	pub.inflight = 1;
+	pub.t->send(pub.head);
+}
+
+/* The head was answered: it leaves the queue, its done() runs, and the next one is sent. */
+static void pub_pop(void)
+{
+	struct pub_item *it = pub.head;
+	pub.inflight = 0;
+	pub.head = it->next;
+	if (!pub.head)
+		pub.tail = NULL;
+	pub.queued--;
+	pub.queued_bytes -= it->cost;
+	budget_give(it->cost);
+	if (it->done)
+		it->done(it->ctx);
+	free(it);
+	pub_kick();
+}
+
+void pub_sent(void)
+{
+	pub.sent++;
+	pub.backoff_ms = 0;
+	pub_pop();
+}
+
+void pub_refused(void)
+{
+	pub.dropped++;
+	pub_pop();
+}
+
+void pub_retry(const char *why)
+{
+	pub.t->reset();
+	pub.inflight = 0;
+	pub.backoff_ms = pub.backoff_ms ? pub.backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
+	if (pub.backoff_ms > PUB_BACKOFF_MAX_MS)
+		pub.backoff_ms = PUB_BACKOFF_MAX_MS;
+	log_warn("publish %s: %s; retrying in %u ms (%zu queued)", pub.head ? pub.head->topic : "?",
+	         why, pub.backoff_ms, pub.queued);
+	pub.retrying = 1;
+	loop_timer_arm(&pub.retry_timer, pub.backoff_ms);
 }
 
 static void on_retry(struct loop_timer *t)
 {
 	(void)t;
-	busy_retry = 0;
+	pub.retrying = 0;
 	pub_kick();
 }
 
-static void on_deadline(struct loop_timer *t)
+const char *pub_namespace(void)
 {
-	(void)t;
-	pub_retry_later("no reply within 5 s");
+	return pub.ns;
+}
+
+/* Both set-ups: the namespace, and no transport until one is ready. */
+static int pub_setup(const char *ns)
+{
+	pub.retry_timer.fn = on_retry;
+	pub.t = NULL;
+	return sys_fmt(pub.ns, sizeof(pub.ns), "%s", ns) < 0 ? -ENAMETOOLONG : 0;
 }
 
 int pub_init(const char *address, const char *ns)
 {
-	retry_timer.fn = on_retry;
-	deadline_timer.fn = on_deadline;
-	if (sys_fmt(pub_ns, sizeof(pub_ns), "%s", ns) < 0)
-		return -ENAMETOOLONG;
-	if (!address || !*address)
-		return 0;
-	if (sys_fmt(pub_path, sizeof(pub_path), "%s", address_socket_path(address)) < 0)
-		return -ENAMETOOLONG;
+	int e = pub_setup(ns);
+	if (e < 0 || !address || !*address)
+		return e;
+	if ((e = pub_ttrpc_init(address_socket_path(address))) < 0)
+		return e;
+	pub.t = &pub_ttrpc;
 	return 0;
 }
 
 int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
 {
-	retry_timer.fn = on_retry;
-	deadline_timer.fn = on_deadline;
-	if (sys_fmt(pub_ns, sizeof(pub_ns), "%s", ns) < 0 ||
-	    sys_fmt(pub_binary, sizeof(pub_binary), "%s", binary) < 0 ||
-	    sys_fmt(pub_grpc, sizeof(pub_grpc), "%s", grpc_address) < 0)
-		return -ENAMETOOLONG;
+	int e = pub_setup(ns);
+	if (e < 0 || (e = pub_exec_init(binary, grpc_address)) < 0)
+		return e;
+	pub.t = &pub_exec;
 	return 0;
-}
-
-void pub_event(const char *topic, const char *type_url, const void *event, size_t n)
-{
-	pub_event_then(topic, type_url, event, n, NULL, NULL);
 }
 
 /* The container an event is about: field 1 of every task event (PROTOCOL.md 4.1). */
@@ -404,109 +147,122 @@ static void pub_drop(const char *topic, const void *event, size_t n, const char 
 {
 	char id[128];
 	event_container(event, n, id, sizeof(id));
-	dropped_total++;
-	dropped_full++;
+	pub.dropped++;
+	pub.dropped_full++;
 	log_error("dropping event %s of container %s (%zu bytes): %s (%zu events, %zu bytes "
 	          "queued; %llu dropped so far)",
-	          topic, id, n, why, queued, queued_bytes, (unsigned long long)dropped_full);
+	          topic, id, n, why, pub.queued, pub.queued_bytes,
+	          (unsigned long long)pub.dropped_full);
 	if (done)
 		done(ctx);
+}
+
+/* Writes the event into it as the transport sends it: in an Envelope stamped now. */
+static int pub_encode(struct pub_item *it, size_t cap, const char *topic, const char *type_url,
+                      const void *event, size_t n)
+{
+	struct ev_envelope env;
+
+	memset(&env, 0, sizeof(env));
+	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
+	env.ns = pb_str_of(pub.ns, strlen(pub.ns));
+	env.topic = pb_str_of(topic, strlen(topic));
+	env.event.type_url = pb_str_of(type_url, strlen(type_url));
+	env.event.value.p = event;
+	env.event.value.n = n;
+	return pub.t->encode(it, cap, &env);
+}
+
+/*
+ * A new item holding the event as the transport sends it, charged to the budget; NULL, with
+ * *why saying which bound refused it.
+ */
+static struct pub_item *pub_item_new(const char *topic, const char *type_url, const void *event,
+                                     size_t n, const char **why)
+{
+	/*
+	 * Room for the frame around the event: header, service and method names, timeout,
+	 * metadata, Envelope and Any tags, lengths and the timestamp come to less than 256 bytes.
+	 */
+	size_t cap = TT_HDR_LEN + n + strlen(topic) + strlen(type_url) + 2 * strlen(pub.ns) + 256;
+	size_t cost = BUDGET_COST(sizeof(struct pub_item) + cap);
+	struct pub_item *it;
+
+	if (pub.queued >= PUB_QUEUE_MAX) {
+		*why = "the queue's event cap is reached";
+		return NULL;
+	}
+	if (cost > PUB_QUEUE_BYTES - pub.queued_bytes) {
+		*why = "the queue's byte cap is reached";
+		return NULL;
+	}
+	if (budget_take(cost) < 0) {
+		*why = "the shim's buffer budget is spent";
+		return NULL;
+	}
+	if (!(it = malloc(sizeof(*it) + cap))) {
+		budget_give(cost);
+		*why = "out of memory";
+		return NULL;
+	}
+	if (pub_encode(it, cap, topic, type_url, event, n) < 0) {
+		free(it);
+		budget_give(cost);
+		*why = "it cannot be encoded";
+		return NULL;
+	}
+	it->cost = cost;
+	it->next = NULL;
+	snprintf(it->topic, sizeof(it->topic), "%s", topic);
+	return it;
 }
 
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
                     void (*done)(void *ctx), void *ctx)
 {
-	struct ev_envelope env;
-	struct tt_kv meta = { "containerd-namespace-ttrpc", pub_ns };
+	const char *why;
 
-	if (!pub_path[0] && !pub_binary[0]) {
+	if (!pub.t) {
 		log_debug("event %s not published: no TTRPC_ADDRESS", topic);
 		if (done)
 			done(ctx);
 		return;
 	}
-	/*
-	 * Room for the frame around the event: header, service and method names, timeout,
-	 * metadata, Envelope and Any tags, lengths and the timestamp come to less than 256 bytes.
-	 */
-	size_t cap = TT_HDR_LEN + n + strlen(topic) + strlen(type_url) + 2 * strlen(pub_ns) + 256;
-	size_t cost = BUDGET_COST(sizeof(struct pub_item) + cap);
-	if (queued >= PUB_QUEUE_MAX) {
-		pub_drop(topic, event, n, "the queue's event cap is reached", done, ctx);
-		return;
-	}
-	if (cost > PUB_QUEUE_BYTES - queued_bytes) {
-		pub_drop(topic, event, n, "the queue's byte cap is reached", done, ctx);
-		return;
-	}
-	if (budget_take(cost) < 0) {
-		pub_drop(topic, event, n, "the shim's buffer budget is spent", done, ctx);
-		return;
-	}
-	struct pub_item *it = malloc(sizeof(*it) + cap);
+	struct pub_item *it = pub_item_new(topic, type_url, event, n, &why);
 	if (!it) {
-		budget_give(cost);
-		pub_drop(topic, event, n, "out of memory", done, ctx);
-		return;
-	}
-	memset(&env, 0, sizeof(env));
-	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
-	env.ns = pb_str_of(pub_ns, strlen(pub_ns));
-	env.topic = pb_str_of(topic, strlen(topic));
-	env.event.type_url = pb_str_of(type_url, strlen(type_url));
-	env.event.value.p = event;
-	env.event.value.n = n;
-	struct pb_w w;
-	if (pub_binary[0]) {
-		w = pb_w_init(it->data, cap);
-		tk_any_encode_top(&w, &env.event);
-		it->len = w.len;
-	} else {
-		w = pb_w_init(it->data + TT_HDR_LEN, cap - TT_HDR_LEN);
-		ev_forward_call_encode(&w, &env, (int64_t)PUB_TIMEOUT_MS * 1000000, &meta, 1);
-		it->len = TT_HDR_LEN + w.len;
-		if (w.len > TT_MAX_MSG && !w.err)
-			w.err = -PB_ERANGE;
-	}
-	if (w.err) {
-		free(it);
-		budget_give(cost);
-		pub_drop(topic, event, n, "it cannot be encoded", done, ctx);
+		pub_drop(topic, event, n, why, done, ctx);
 		return;
 	}
 	it->done = done;
 	it->ctx = ctx;
-	it->cost = cost;
-	it->next = NULL;
-	snprintf(it->topic, sizeof(it->topic), "%s", topic);
-	if (tail)
-		tail->next = it;
+	if (pub.tail)
+		pub.tail->next = it;
 	else
-		head = it;
-	tail = it;
-	queued++;
-	queued_bytes += cost;
-	log_debug("event %s queued (%zu, %zu bytes)", topic, queued, queued_bytes);
+		pub.head = it;
+	pub.tail = it;
+	pub.queued++;
+	pub.queued_bytes += it->cost;
+	log_debug("event %s queued (%zu, %zu bytes)", topic, pub.queued, pub.queued_bytes);
 	pub_kick();
 }
 
 size_t pub_queued(void)
 {
-	return queued;
+	return pub.queued;
 }
 
 size_t pub_queued_bytes(void)
 {
-	return queued_bytes;
+	return pub.queued_bytes;
 }
 
 void pub_stats(uint64_t *sent, uint64_t *dropped)
 {
-	*sent = sent_total;
-	*dropped = dropped_total;
+	*sent = pub.sent;
+	*dropped = pub.dropped;
 }
 
 uint64_t pub_dropped_full(void)
 {
-	return dropped_full;
+	return pub.dropped_full;
 }

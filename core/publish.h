@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The event publisher (DESIGN.md decision 4): one ordered queue and one ttrpc client connection
- * to containerd's TTRPC_ADDRESS, one Forward in flight at a time. If containerd is away the head
- * waits and is retried with backoff; later events never overtake it.
+ * The event publisher (DESIGN.md decision 4): one ordered queue, one event in flight at a time,
+ * over one transport: ttrpc Events.Forward on one client connection to containerd's
+ * TTRPC_ADDRESS (pub_init), or, for the v1 shim, `containerd publish` run once per event
+ * (pub_init_exec). If containerd is away the head waits and is retried with backoff; later
+ * events never overtake it. The queue is publish.c, the transports pub_ttrpc.c and pub_exec.c
+ * (pub_transport.h between them).
  *
  * Bounds. A queued event is held as the frame that is sent (no second copy is made to send it);
  * it charges BUDGET_COST of that allocation to core/budget.h before it is queued and gives it
@@ -25,13 +28,15 @@
 int pub_init(const char *address, const char *ns) __attribute__((warn_unused_result));
 /*
  * Exec mode, for the v1 shim: each event runs `binary --address grpc_address publish --topic T
- * --namespace NS` with the event's Any on stdin, one at a time, in order, retried on failure.
+ * --namespace NS` with the event's Any on stdin, one at a time, in order, retried on failure
+ * and dropped after six failed runs.
  */
 int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
     __attribute__((warn_unused_result));
-/* Queues an event: type_url is the bare name ("containerd.events.TaskExit"). */
-void pub_event(const char *topic, const char *type_url, const void *event, size_t n);
-/* The same, and done(ctx) runs once the event was delivered (or dropped, possibly at once). */
+/*
+ * Queues an event: type_url is the bare name ("containerd.events.TaskExit"). done(ctx), if
+ * given, runs once the event was delivered or dropped (possibly at once).
+ */
 void pub_event_then(const char *topic, const char *type_url, const void *event, size_t n,
                     void (*done)(void *ctx), void *ctx);
 /* Events queued, and what they cost (the bytes counted against PUB_QUEUE_BYTES). */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzzes the server's read path: a byte stream cut into ttrpc frames (10-byte header, checked,
- * then the payload), each Request decoded, its metadata looked up, its payload decoded by the
- * method's decoder (targets.h) and a Response encoded, as core's connection code does. Requests
- * to the legacy v1 service are translated into Task API requests, as core/service_v1.c does.
+ * Fuzzes the server's read path: a byte stream cut into ttrpc frames by wire/frame's reader
+ * (each header checked, answered and its payload dropped if refused), each Request decoded, its
+ * metadata looked up, its payload decoded by the method's decoder (targets.h) and a Response
+ * encoded, as core's connection code does. Requests to the legacy v1 service are translated into
+ * Task API requests, as core/service_v1.c does.
  */
 #include "targets.h"
+#include "wire/frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,37 +76,39 @@ static void serve(const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct tt_frame f;
+	uint8_t *payload = NULL;
 	size_t off = 0;
 	char msg[128];
 
-	while (size - off >= TT_HDR_LEN) {
-		struct tt_hdr h;
-		tt_hdr_decode(data + off, &h);
-		off += TT_HDR_LEN;
-		int code = tt_hdr_check(&h, msg, sizeof(msg));
-		if (memchr(msg, 0, sizeof(msg)) == NULL)
-			__builtin_trap();
-		if (code == TT_RESOURCE_EXHAUSTED) {
-			/* Answered at once; the payload is then discarded as it arrives. */
-			respond(code, msg, NULL, 0);
-			if (h.len > size - off)
-				break;
-			off += h.len;
-			continue;
+	tt_frame_init(&f);
+	while (off < size) {
+		int ev;
+		off += tt_frame_feed(&f, data + off, size - off, &ev);
+		if (ev == TT_FRAME_HEADER) {
+			int code = tt_hdr_check(&f.h, msg, sizeof(msg));
+			if (memchr(msg, 0, sizeof(msg)) == NULL)
+				__builtin_trap();
+			if (code != TT_OK) {
+				/* Answered at once; the payload is then discarded as it arrives. */
+				respond(code, msg, NULL, 0);
+				ev = tt_frame_discard(&f);
+			} else if (f.h.len > size - off) {
+				break; /* the stream ends inside the payload: wait for more */
+			} else {
+				/* Of exactly its size: a decoder reading past it is caught. */
+				payload = malloc(f.h.len ? f.h.len : 1);
+				if (!payload)
+					abort();
+				ev = tt_frame_accept(&f, payload);
+			}
 		}
-		if (h.len > size - off)
-			break; /* the stream ends inside the payload: wait for more */
-		const uint8_t *payload = data + off;
-		off += h.len;
-		if (h.type != TT_REQUEST)
-			continue;
-		if (code != TT_OK) {
-			respond(code, msg, NULL, 0);
-			continue;
+		if (ev == TT_FRAME_DONE) {
+			if (f.h.type == TT_REQUEST)
+				serve(payload, f.h.len);
+			free(payload);
+			payload = NULL;
 		}
-		uint8_t *c = fz_copy(payload, h.len);
-		serve(c, h.len);
-		free(c);
 	}
 	return 0;
 }
