@@ -18,7 +18,7 @@
 #include "core/reaper.h"
 #include "core/runc.h"
 #include "core/service.h"
-#include "core/service_v1.h"
+#include "core/svc_v1.h"
 #include "core/spawn.h"
 #include "core/sys.h"
 #include "wire/json.h"

@@ -53,32 +53,26 @@ int bundle_read_pid_file(const char *path, pid_t *pid)
 }
 
 
-void bundle_runc_options(const struct tk_create_req *req, struct container *c, int *uid,
-                               int *gid)
+void bundle_runc_options(const struct tk_request *r, struct container *c, int *uid, int *gid)
 {
-	struct opt_runc o;
-	if (!req->has_options || req->options.value.n == 0)
-		return;
-	struct pb_str url = req->options.type_url;
-	const char *want = OPT_RUNC_OPTIONS_URL;
-	size_t wl = strlen(want);
-	if (url.n < wl || memcmp(url.p + url.n - wl, want, wl) != 0) {
+	const struct opt_runc *o = &r->o.runc;
+	struct pb_str url = r->u.create.options.type_url;
+
+	if (r->opts == TK_OPTS_FOREIGN)
 		log_info("ignoring runtime options of type %.*s", (int)url.n, (const char *)url.p);
-		return;
-	}
-	if (opt_runc_decode(req->options.value.p, req->options.value.n, &o) < 0) {
+	else if (r->opts == TK_OPTS_BAD)
 		log_warn("ignoring undecodable runc options");
+	if (r->opts != TK_OPTS_OK)
 		return;
-	}
-	if (o.binary_name.n && pb_str_copy(c->cfg.binary, sizeof(c->cfg.binary), o.binary_name) < 0)
+	if (o->binary_name.n && pb_str_copy(c->cfg.binary, sizeof(c->cfg.binary), o->binary_name) < 0)
 		log_warn("binary_name too long; using runc");
-	if (o.root.n && pb_str_copy(c->cfg.root, sizeof(c->cfg.root), o.root) < 0)
+	if (o->root.n && pb_str_copy(c->cfg.root, sizeof(c->cfg.root), o->root) < 0)
 		log_warn("root too long; using the default");
-	c->cfg.systemd_cgroup = o.systemd_cgroup;
-	c->no_pivot = o.no_pivot_root;
-	c->no_keyring = o.no_new_keyring;
-	if (o.io_uid || o.io_gid) {
-		*uid = (int)o.io_uid;
-		*gid = (int)o.io_gid;
+	c->cfg.systemd_cgroup = o->systemd_cgroup;
+	c->no_pivot = o->no_pivot_root;
+	c->no_keyring = o->no_new_keyring;
+	if (o->io_uid || o->io_gid) {
+		*uid = (int)o->io_uid;
+		*gid = (int)o->io_gid;
 	}
 }

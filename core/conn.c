@@ -213,25 +213,6 @@ struct conn *call_conn(struct call c)
 
 void call_reply(struct call c, const void *payload, size_t n)
 {
-	if (c.xform) {
-		size_t cap = n * 2 + 256;
-		uint8_t *buf = malloc(cap);
-		if (!buf) {
-			conn_send(c.conn, c.stream, TT_RESOURCE_EXHAUSTED, "out of memory", NULL,
-			          0);
-		} else {
-			struct pb_w w = pb_w_init(buf, cap);
-			c.xform(&w, payload, n);
-			if (w.err)
-				conn_send(c.conn, c.stream, TT_INTERNAL, "cannot encode the reply",
-				          NULL, 0);
-			else
-				conn_send(c.conn, c.stream, TT_OK, NULL, buf, w.len);
-			free(buf);
-		}
-		call_done(c);
-		return;
-	}
 	conn_send(c.conn, c.stream, TT_OK, NULL, payload, n);
 	call_done(c);
 }
@@ -266,7 +247,7 @@ static const char *pb_error_text(int e)
 static void conn_frame(struct conn *c)
 {
 	struct tt_req req;
-	struct call call = { c, c->rd.h.stream, NULL };
+	struct call call = { c, c->rd.h.stream, 0 };
 	int e;
 
 	if (c->rd.h.type != TT_REQUEST)
@@ -299,7 +280,7 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 /* A refused header is answered at once on its stream id; its payload is read and dropped. */
 static int conn_refuse(struct conn *c, int code, const char *msg)
 {
-	struct call call = { c, c->rd.h.stream, NULL };
+	struct call call = { c, c->rd.h.stream, 0 };
 	c->refs++;
 	c->calls++;
 	call_error(call, code, "%s", msg);

@@ -35,9 +35,7 @@ struct conn;
 struct call {
 	struct conn *conn;
 	uint32_t stream;
-	/* Optional: rewrites a successful reply's payload (a service served in another dialect,
-	 * such as the v1 shim's StartResponse). NULL: sent as is. */
-	void (*xform)(struct pb_w *out, const void *payload, size_t n);
+	unsigned tag; /* the dispatcher's word about the call: conn carries it, never reads it */
 };
 
 /* The dispatcher: must eventually call call_reply (or call_error) exactly once. */

@@ -21,7 +21,7 @@ void op_free(struct op *op)
 		unlink(op->path);
 	loop_timer_cancel(&op->timer);
 	container_unref(op->c);
-	free(op->req);
+	free(op->event.buf);
 	free(op);
 }
 

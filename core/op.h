@@ -18,8 +18,7 @@ struct op {
 	struct proc *p;
 	void (*finish)(struct op *op);
 	struct loop_timer timer;
-	uint8_t *req; /* a copy of the request payload where the finish needs it */
-	size_t req_len;
+	struct pb_w event; /* Create: its TaskCreate event but for the pid, over a buffer of its own */
 	char path[PATH_LEN + 64]; /* a file to remove when done */
 	char pidfile[PATH_LEN + 64];
 	const char *what; /* the runtime command, for messages */

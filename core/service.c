@@ -12,6 +12,7 @@
 #include "publish.h"
 #include "svc_int.h"
 #include "sys.h"
+#include "wire/shimv1.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,20 @@ void svc_reply_pid(struct call call, pid_t pid)
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	struct tk_pid_resp r = { (uint32_t)pid };
 	tk_pid_resp_encode(&w, &r);
+	call_reply(call, buf, w.len);
+}
+
+void svc_reply_start(struct call call, const struct proc *p)
+{
+	uint8_t buf[ID_MAX + 16];
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	if (call.tag != SVC_DIALECT_V1) {
+		svc_reply_pid(call, p->pid);
+		return;
+	}
+	const char *name = p->exec_id[0] ? p->exec_id : p->c->id;
+	struct v1_start_resp r = { pb_str_of(name, strlen(name)), (uint32_t)p->pid };
+	v1_start_resp_encode(&w, &r);
 	call_reply(call, buf, w.len);
 }
 
@@ -73,83 +88,52 @@ struct proc *svc_lookup_proc(struct call call, struct pb_str id, struct pb_str e
 
 /* -- dispatch -- */
 
-struct method {
-	const char *name;
-	void (*fn)(struct call call, struct pb_str payload);
+static void (*const task_handlers[TK_NMETHODS])(struct call, const struct tk_request *) = {
+	[TK_CREATE] = h_create,   [TK_START] = h_start,     [TK_STATE] = h_state,
+	[TK_WAIT] = h_wait,       [TK_KILL] = h_kill,       [TK_DELETE] = h_delete,
+	[TK_EXEC] = h_exec,       [TK_PAUSE] = h_pause,     [TK_RESUME] = h_resume,
+	[TK_UPDATE] = h_update,   [TK_PIDS] = h_pids,       [TK_STATS] = h_stats,
+	[TK_CHECKPOINT] = h_checkpoint, [TK_RESIZE] = h_resize, [TK_CLOSEIO] = h_closeio,
+	[TK_CONNECT] = h_connect, [TK_SHUTDOWN] = h_shutdown,
 };
 
-static const struct method task_methods[] = {
-	{ "Create", h_create },
-	{ "Start", h_start },
-	{ "State", h_state },
-	{ "Wait", h_wait },
-	{ "Kill", h_kill },
-	{ "Delete", h_delete },
-	{ "Exec", h_exec },
-	{ "Pause", h_pause },
-	{ "Resume", h_resume },
-	{ "Update", h_update },
-	{ "Pids", h_pids },
-	{ "Stats", h_stats },
-	{ "Checkpoint", h_checkpoint },
-	{ "ResizePty", h_resize },
-	{ "CloseIO", h_closeio },
-	{ "Connect", h_connect },
-	{ "Shutdown", h_shutdown },
-};
+void svc_serve(struct call call, const struct tk_request *r)
+{
+	log_debug("%s", tk_method_name(r->method));
+	task_handlers[r->method](call, r);
+}
 
-static const struct method shimbox_methods[] = {
-	{ "Dump", h_dump },
-};
+/* A containerd.task.v2 (or v3) request: decoded once, here, then served. */
+static void serve_task(struct call call, const struct tt_req *req)
+{
+	struct tk_request r;
+	int m = tk_method_of(req->method);
+	if (m < 0) {
+		call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
+		           (const char *)req->method.p);
+		return;
+	}
+	if (tk_request_decode((enum tk_method)m, req->payload.p, req->payload.n, &r) < 0) {
+		/* As ttrpc-go answers a payload it cannot unmarshal. */
+		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: %s",
+		           tk_method_request((enum tk_method)m));
+		return;
+	}
+	svc_serve(call, &r);
+}
 
 void svc_dispatch(struct call call, const struct tt_req *req)
 {
-	const struct method *m = NULL;
-	size_t n = 0;
-	if (pb_str_eq(req->service, SVC_V2) || pb_str_eq(req->service, SVC_V3)) {
-		m = task_methods;
-		n = ARRAY_LEN(task_methods);
-	} else if (pb_str_eq(req->service, SVC_SHIMBOX)) {
-		m = shimbox_methods;
-		n = ARRAY_LEN(shimbox_methods);
-	} else {
+	if (pb_str_eq(req->service, SVC_V2) || pb_str_eq(req->service, SVC_V3))
+		serve_task(call, req);
+	else if (pb_str_eq(req->service, SVC_SHIMBOX) && pb_str_eq(req->method, "Dump"))
+		h_dump(call, req->payload);
+	else if (pb_str_eq(req->service, SVC_SHIMBOX))
+		call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
+		           (const char *)req->method.p);
+	else
 		call_error(call, TT_UNIMPLEMENTED, "service %.*s", (int)req->service.n,
 		           (const char *)req->service.p);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (pb_str_eq(req->method, m[i].name)) {
-			log_debug("%.*s", (int)req->method.n, (const char *)req->method.p);
-			m[i].fn(call, req->payload);
-			return;
-		}
-	}
-	call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
-	           (const char *)req->method.p);
-}
-
-void svc_call_task(struct call call, const char *method, const void *payload, size_t n)
-{
-	struct pb_str pl = { payload, n };
-	for (size_t i = 0; i < ARRAY_LEN(task_methods); i++) {
-		if (strcmp(method, task_methods[i].name) == 0) {
-			task_methods[i].fn(call, pl);
-			return;
-		}
-	}
-	call_error(call, TT_UNIMPLEMENTED, "method %s", method);
-}
-
-const char *svc_proc_name(uint32_t pid)
-{
-	for (struct container *c = svc_containers; c; c = c->next) {
-		if (c->init.pid == (pid_t)pid)
-			return c->id;
-		for (struct proc *p = c->execs; p; p = p->next)
-			if (p->pid == (pid_t)pid)
-				return p->exec_id;
-	}
-	return "";
 }
 
 const char *svc_container_id(void)

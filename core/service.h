@@ -7,8 +7,13 @@
 #define SHIMBOX_CORE_SERVICE_H
 
 #include "conn.h"
+#include "wire/request.h"
 
 #include <stddef.h>
+
+/* call.tag: the dialect the service writes a call's replies in (where the v1 shim's differ:
+ * StartResponse and ListPidsResponse). */
+enum { SVC_DIALECT_TASK = 0, SVC_DIALECT_V1 = 1 };
 
 struct svc_config {
 	const char *ns;
@@ -24,11 +29,8 @@ void svc_dispatch(struct call call, const struct tt_req *req);
 /* Begins the orderly shutdown (SIGTERM, or Shutdown with no container left). */
 void svc_shutdown(void);
 size_t svc_container_count(void);
-/* Runs a containerd.task.v2.Task method on a payload in that service's encoding (the v1 shim
- * translates its requests and calls this). */
-void svc_call_task(struct call call, const char *method, const void *payload, size_t n);
-/* The process name of a pid: its exec id, or the container id for an init; "" if unknown. */
-const char *svc_proc_name(uint32_t pid);
+/* Serves a decoded Task API request (svc_dispatch's, or the v1 shim's, read from its v1 form). */
+void svc_serve(struct call call, const struct tk_request *r);
 /* The id of the (first) container served, else the -id the shim was started with. */
 const char *svc_container_id(void);
 /* Writes the Dump document (what shim-dump shows) to the log. */

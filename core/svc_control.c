@@ -7,6 +7,7 @@
 #include "sys.h"
 #include "wire/json.h"
 #include "wire/options.h"
+#include "wire/shimv1.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,15 +38,15 @@ static void pause_finish(struct op *op)
 	svc_reply_empty(op->call);
 }
 
-static void pause_resume(struct call call, struct pb_str payload, int pause)
+static void pause_resume(struct call call, const struct tk_request *r, int pause)
 {
-	DECODE(struct tk_id_req, tk_id_req_decode, "PauseRequest");
-	struct container *c = svc_lookup(call, req.id);
+	const struct tk_id_req *req = &r->u.id;
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
 	struct proc *p = &c->init;
-	const struct proc_rule *r = proc_check(call, p, pause ? PR_PAUSE : PR_RESUME);
-	if (!r)
+	const struct proc_rule *rule = proc_check(call, p, pause ? PR_PAUSE : PR_RESUME);
+	if (!rule)
 		return;
 	struct op *op = op_new(call, c, p, pause_finish);
 	if (!op)
@@ -53,19 +54,19 @@ static void pause_resume(struct call call, struct pb_str payload, int pause)
 	op->what = pause ? "pause" : "resume";
 	const char *args[] = { op->what, c->id, NULL };
 	enum proc_state before = p->state;
-	proc_enter(p, r->next);
+	proc_enter(p, rule->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
 		p->state = before;
 }
 
-void h_pause(struct call call, struct pb_str payload)
+void h_pause(struct call call, const struct tk_request *r)
 {
-	pause_resume(call, payload, 1);
+	pause_resume(call, r, 1);
 }
 
-void h_resume(struct call call, struct pb_str payload)
+void h_resume(struct call call, const struct tk_request *r)
 {
-	pause_resume(call, payload, 0);
+	pause_resume(call, r, 0);
 }
 
 /* -- Update, Pids, Stats, Checkpoint -- */
@@ -92,15 +93,15 @@ static void checkpoint_finish(struct op *op)
 		simple_finish(op);
 }
 
-void h_update(struct call call, struct pb_str payload)
+void h_update(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_update_req, tk_update_req_decode, "UpdateTaskRequest");
-	struct container *c = svc_lookup(call, req.id);
+	const struct tk_update_req *req = &r->u.update;
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
 	if (!proc_check(call, &c->init, PR_UPDATE))
 		return;
-	if (!req.has_resources || req.resources.value.n == 0) {
+	if (!req->has_resources || req->resources.value.n == 0) {
 		call_error(call, TT_INVALID_ARGUMENT, "update: no resources given");
 		return;
 	}
@@ -109,7 +110,34 @@ void h_update(struct call call, struct pb_str payload)
 		return;
 	op->what = "update";
 	const char *args[] = { "update", "--resources", "-", c->id, NULL };
-	(void)op_run(op, args, NULL, req.resources.value.p, req.resources.value.n, 0);
+	(void)op_run(op, args, NULL, req->resources.value.p, req->resources.value.n, 0);
+}
+
+/*
+ * One process of a Pids reply. The Task API's names an exec by a runc ProcessDetails; a v1 shim's
+ * names every process it knows, init by the container id (as the references answer).
+ */
+static void pids_put(struct pb_w *w, int v1, const struct container *c, pid_t pid)
+{
+	const char *name = v1 && c->init.pid == pid ? c->id : "";
+	for (const struct proc *p = c->execs; p; p = p->next)
+		if (p->pid == pid)
+			name = p->exec_id;
+	if (v1) {
+		v1_pids_resp_put(w, (uint32_t)pid, cs(name));
+		return;
+	}
+	struct tk_process_info pi = { .pid = (uint32_t)pid };
+	uint8_t det[ID_MAX + 8];
+	if (name[0]) {
+		struct pb_w dw = pb_w_init(det, sizeof(det));
+		struct opt_process_details d = { cs(name) };
+		opt_process_details_encode(&dw, &d);
+		pi.has_info = 1;
+		pi.info.type_url = cs(OPT_PROCESS_DETAILS_URL);
+		pi.info.value = pb_str_of((const char *)det, dw.len);
+	}
+	tk_pids_resp_put(w, &pi);
 }
 
 static void pids_finish(struct op *op)
@@ -142,19 +170,7 @@ static void pids_finish(struct op *op)
 		long long pid;
 		if (json_int(el, &pid) < 0 || pid <= 0)
 			continue;
-		struct tk_process_info pi = { .pid = (uint32_t)pid };
-		uint8_t det[ID_MAX + 8];
-		for (struct proc *p = op->c->execs; p; p = p->next) {
-			if (p->pid != (pid_t)pid)
-				continue;
-			struct pb_w dw = pb_w_init(det, sizeof(det));
-			struct opt_process_details d = { cs(p->exec_id) };
-			opt_process_details_encode(&dw, &d);
-			pi.has_info = 1;
-			pi.info.type_url = cs(OPT_PROCESS_DETAILS_URL);
-			pi.info.value = pb_str_of((const char *)det, dw.len);
-		}
-		tk_pids_resp_put(&w, &pi);
+		pids_put(&w, op->call.tag == SVC_DIALECT_V1, op->c, (pid_t)pid);
 	}
 	if (r < 0 || w.err)
 		call_error(op->call, TT_UNKNOWN, "runc ps: unexpected output");
@@ -164,10 +180,10 @@ static void pids_finish(struct op *op)
 	free(out);
 }
 
-void h_pids(struct call call, struct pb_str payload)
+void h_pids(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_id_req, tk_id_req_decode, "PidsRequest");
-	struct container *c = svc_lookup(call, req.id);
+	const struct tk_id_req *req = &r->u.id;
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
 	struct op *op = op_new(call, c, &c->init, pids_finish);
@@ -177,10 +193,10 @@ void h_pids(struct call call, struct pb_str payload)
 	(void)op_run(op, args, NULL, NULL, 0, RUNC_CAPTURE);
 }
 
-void h_stats(struct call call, struct pb_str payload)
+void h_stats(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_id_req, tk_id_req_decode, "StatsRequest");
-	struct container *c = svc_lookup(call, req.id);
+	const struct tk_id_req *req = &r->u.id;
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
 	if (!c->cg) {
@@ -197,8 +213,8 @@ void h_stats(struct call call, struct pb_str payload)
 		           strerror(-e), e == -ENOENT ? ": not found" : "");
 	} else {
 		struct pb_w w = pb_w_init(out, cap + 128);
-		struct tk_stats_resp r = { 1, { cs(type_url), pb_str_of((const char *)m, len) } };
-		tk_stats_resp_encode(&w, &r);
+		struct tk_stats_resp resp = { 1, { cs(type_url), pb_str_of((const char *)m, len) } };
+		tk_stats_resp_encode(&w, &resp);
 		if (w.err)
 			call_error(call, TT_RESOURCE_EXHAUSTED, "stats too large");
 		else
@@ -208,25 +224,27 @@ void h_stats(struct call call, struct pb_str payload)
 	free(out);
 }
 
-void h_checkpoint(struct call call, struct pb_str payload)
+void h_checkpoint(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_checkpoint_req, tk_checkpoint_req_decode, "CheckpointTaskRequest");
+	const struct tk_checkpoint_req *req = &r->u.checkpoint;
 	struct opt_checkpoint o;
 	char image[PATH_LEN], work[PATH_LEN + 32];
 	const char *args[24];
 	size_t n = 0;
-	struct container *c = svc_lookup(call, req.id);
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
 	if (!proc_check(call, &c->init, PR_CHECKPOINT))
 		return;
-	memset(&o, 0, sizeof(o));
-	if (req.has_options && req.options.value.n &&
-	    opt_checkpoint_decode(req.options.value.p, req.options.value.n, &o) < 0) {
+	if (r->opts == TK_OPTS_BAD) {
 		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: undecodable options");
 		return;
 	}
-	struct pb_str img = o.image_path.n ? o.image_path : req.path;
+	if (r->opts == TK_OPTS_OK)
+		o = r->o.checkpoint;
+	else
+		memset(&o, 0, sizeof(o));
+	struct pb_str img = o.image_path.n ? o.image_path : req->path;
 	if (pb_str_copy(image, sizeof(image), img) < 0 || !image[0]) {
 		call_error(call, TT_INVALID_ARGUMENT, "checkpoint: an image path is required");
 		return;
@@ -264,48 +282,47 @@ void h_checkpoint(struct call call, struct pb_str payload)
 
 /* -- ResizePty, CloseIO, Connect, Shutdown -- */
 
-void h_resize(struct call call, struct pb_str payload)
+void h_resize(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_resize_req, tk_resize_req_decode, "ResizePtyRequest");
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_resize_req *req = &r->u.resize;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
 	if (!proc_check(call, p, PR_RESIZE))
 		return;
-	int e = pio_resize(&p->io, req.width, req.height);
+	int e = pio_resize(&p->io, req->width, req->height);
 	if (e < 0)
 		call_error(call, TT_UNKNOWN, "resize pty: %s", strerror(-e));
 	else
 		svc_reply_empty(call);
 }
 
-void h_closeio(struct call call, struct pb_str payload)
+void h_closeio(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_closeio_req, tk_closeio_req_decode, "CloseIORequest");
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_closeio_req *req = &r->u.closeio;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
-	if (req.stdin_close)
+	if (req->stdin_close)
 		pio_close_stdin(&p->io);
 	svc_reply_empty(call);
 }
 
-void h_connect(struct call call, struct pb_str payload)
+void h_connect(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_id_req, tk_id_req_decode, "ConnectRequest");
+	const struct tk_id_req *req = &r->u.id;
 	uint8_t buf[64];
-	struct container *c = container_find(req.id);
-	struct tk_connect_resp r = { .shim_pid = (uint32_t)getpid(),
-		                     .task_pid = c ? (uint32_t)c->init.pid : 0 };
+	struct container *c = container_find(req->id);
+	struct tk_connect_resp resp = { .shim_pid = (uint32_t)getpid(),
+		                        .task_pid = c ? (uint32_t)c->init.pid : 0 };
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
-	tk_connect_resp_encode(&w, &r);
+	tk_connect_resp_encode(&w, &resp);
 	call_reply(call, buf, w.len);
 }
 
-void h_shutdown(struct call call, struct pb_str payload)
+void h_shutdown(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_shutdown_req, tk_shutdown_req_decode, "ShutdownRequest");
-	(void)req;
+	(void)r; /* now is not read: with no container left the shim shuts down at once */
 	svc_reply_empty(call);
 	if (svc_ncontainers == 0)
 		svc_shutdown();

@@ -77,7 +77,6 @@ static void create_finish(struct op *op)
 	struct container *c = op->c;
 	struct proc *p = &c->init;
 	char path[PATH_LEN + 16], err[512];
-	struct tk_create_req req;
 
 	if (op->job.status != 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime create failed: %s", op->job.err);
@@ -110,25 +109,12 @@ static void create_finish(struct op *op)
 	} else {
 		c->cg = NULL;
 	}
-	size_t ecap = op->req_len + 64;
-	uint8_t *ebuf = malloc(ecap);
-	if (ebuf && tk_create_req_decode(op->req, op->req_len, &req) == 0) {
-		struct pb_w w = pb_w_init(ebuf, ecap);
-		struct ev_task_create ev = { .container_id = req.id,
-			                     .bundle = req.bundle,
-			                     .rootfs_src = req.raw,
-			                     .rootfs_src_num = 3,
-			                     .checkpoint = req.checkpoint,
-			                     .pid = (uint32_t)p->pid };
-		ev.io.stdin_path = req.stdin_path;
-		ev.io.stdout_path = req.stdout_path;
-		ev.io.stderr_path = req.stderr_path;
-		ev.io.terminal = req.terminal;
-		ev_task_create_encode(&w, &ev);
-		if (!w.err)
-			svc_emit("/tasks/create", "containerd.events.TaskCreate", ebuf, w.len);
+	if (op->event.buf && !op->event.err) {
+		ev_task_create_put_pid(&op->event, (uint32_t)p->pid);
+		if (!op->event.err)
+			svc_emit("/tasks/create", "containerd.events.TaskCreate", op->event.buf,
+			         op->event.len);
 	}
-	free(ebuf);
 	svc_reply_pid(op->call, p->pid);
 }
 
@@ -235,10 +221,9 @@ static struct container *create_container(struct call call, const struct tk_crea
 }
 
 /* Mounts the request's rootfs components on c->rootfs; -1 with the call answered. */
-static int create_mount_rootfs(struct call call, struct container *c,
-                               const struct tk_create_req *req)
+static int create_mount_rootfs(struct call call, struct container *c, const struct tk_request *r)
 {
-	struct pb_r it = pb_r_of(req->raw);
+	struct pb_r it = pb_r_of(r->u.create.raw);
 	struct tk_mount m;
 	char err[512];
 	int e;
@@ -247,7 +232,7 @@ static int create_mount_rootfs(struct call call, struct container *c,
 		call_error(call, TT_UNKNOWN, "mkdir %s: %s", c->rootfs, strerror(errno));
 		return -1;
 	}
-	while ((e = tk_mount_next(&it, 3, &m)) > 0) {
+	while ((e = tk_mount_next(&it, r->rootfs_field, &m)) > 0) {
 		c->rootfs_mounted = 1;
 		if ((e = mount_one(&m, c->rootfs, err, sizeof(err))) < 0)
 			break;
@@ -259,23 +244,52 @@ static int create_mount_rootfs(struct call call, struct container *c,
 	return 0;
 }
 
-void h_create(struct call call, struct pb_str payload)
+/*
+ * The TaskCreate event, encoded now from the request (which does not outlive this call) but for
+ * its pid, the event's last field, which create_finish appends once `runc create` wrote it.
+ * -1 if there is no memory for it.
+ */
+static int create_event(struct op *op, const struct tk_request *r)
 {
-	DECODE(struct tk_create_req, tk_create_req_decode, "CreateTaskRequest");
+	const struct tk_create_req *req = &r->u.create;
+	/* raw is the whole request, which holds all the event copies (mounts are rebuilt from
+	 * their known fields: never longer); 64 for the io message's header and the pid. */
+	size_t cap = req->raw.n + 64;
+	uint8_t *buf = malloc(cap);
+	struct ev_task_create ev = { .container_id = req->id,
+		                     .bundle = req->bundle,
+		                     .rootfs_src = req->raw,
+		                     .rootfs_src_num = r->rootfs_field,
+		                     .checkpoint = req->checkpoint };
+
+	if (!buf)
+		return -1;
+	ev.io.stdin_path = req->stdin_path;
+	ev.io.stdout_path = req->stdout_path;
+	ev.io.stderr_path = req->stderr_path;
+	ev.io.terminal = req->terminal;
+	op->event = pb_w_init(buf, cap);
+	ev_task_create_encode(&op->event, &ev);
+	return 0;
+}
+
+void h_create(struct call call, const struct tk_request *r)
+{
+	const struct tk_create_req *req = &r->u.create;
 	struct container *c;
 	char err[512];
 	int uid = -1, gid = -1, e;
 
-	if (create_refused(call, &req) || !(c = create_container(call, &req)))
+	if (create_refused(call, req) || !(c = create_container(call, req)))
 		return;
-	bundle_runc_options(&req, c, &uid, &gid);
+	bundle_runc_options(r, c, &uid, &gid);
 	if ((e = runc_cfg_save(&c->cfg)) < 0)
 		log_warn("cannot save options.json in %s: %s", c->cfg.bundle, strerror(-e));
-	if (req.nrootfs && create_mount_rootfs(call, c, &req) < 0) {
+	if (req->nrootfs && create_mount_rootfs(call, c, r) < 0) {
 		create_cleanup(c);
 		return;
 	}
-	if (req.terminal && (e = console_sock_open(&c->init.console)) < 0) {
+	if (req->terminal && (e = console_sock_open(&c->init.console)) < 0) {
 		call_error(call, TT_UNKNOWN, "failed to create console socket: %s", strerror(-e));
 		create_cleanup(c);
 		return;
@@ -285,19 +299,15 @@ void h_create(struct call call, struct pb_str payload)
 		create_cleanup(c);
 		return;
 	}
-	op->req = malloc(payload.n ? payload.n : 1);
-	if (!op->req) {
+	if (create_event(op, r) < 0) {
 		create_cleanup(c);
 		op_fail(op, TT_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	memcpy(op->req, payload.p, payload.n);
-	op->req_len = payload.n;
-
 	struct pio_cfg pc = { c->init.stdin_path,
 		              c->init.stdout_path,
 		              c->init.stderr_path,
-		              req.terminal,
+		              req->terminal,
 		              uid,
 		              gid,
 		              c->id,

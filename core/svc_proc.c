@@ -64,7 +64,7 @@ static void start_finish(struct op *op)
 			svc_publish_exec("/tasks/exec-started",
 			                   "containerd.events.TaskExecStarted", p);
 		}
-		svc_reply_pid(op->call, p->pid);
+		svc_reply_start(op->call, p);
 	}
 	if (p->exit_deferred) {
 		p->exit_deferred = 0;
@@ -118,7 +118,7 @@ static void exec_on_ready(struct pio *io, int ok)
 }
 
 static void start_exec(struct call call, struct container *c, struct proc *p,
-                       const struct proc_rule *r)
+                       const struct proc_rule *rule)
 {
 	char err[512];
 	int e;
@@ -152,7 +152,7 @@ static void start_exec(struct call call, struct container *c, struct proc *p,
 		              p->exec_id,    svc_cfg.ns };
 	p->io.ctx = op;
 	p->io.on_ready = exec_on_ready;
-	proc_enter(p, r->next);
+	proc_enter(p, rule->next);
 	e = pio_open(&p->io, &pc, err, sizeof(err));
 	if (e < 0) {
 		p->starting = 0;
@@ -166,67 +166,67 @@ static void start_exec(struct call call, struct container *c, struct proc *p,
 	exec_run(op);
 }
 
-void h_start(struct call call, struct pb_str payload)
+void h_start(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_proc_req, tk_proc_req_decode, "StartRequest");
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_proc_req *req = &r->u.proc;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
 	struct container *c = p->c;
-	const struct proc_rule *r = proc_check(call, p, PR_START);
-	if (!r)
+	const struct proc_rule *rule = proc_check(call, p, PR_START);
+	if (!rule)
 		return;
 	if (p != &c->init) {
-		start_exec(call, c, p, r);
+		start_exec(call, c, p, rule);
 		return;
 	}
 	struct op *op = op_new(call, c, p, start_finish);
 	if (!op)
 		return;
 	const char *args[] = { "start", c->id, NULL };
-	proc_enter(p, r->next);
+	proc_enter(p, rule->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
 		p->starting = 0;
 }
 
 /* -- State, Wait -- */
 
-void h_state(struct call call, struct pb_str payload)
+void h_state(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_proc_req, tk_proc_req_decode, "StateRequest");
-	struct tk_state_resp r;
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_proc_req *req = &r->u.proc;
+	struct tk_state_resp st;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
-	memset(&r, 0, sizeof(r));
-	r.id = cs(p->exec_id[0] ? p->exec_id : p->c->id);
-	r.bundle = cs(p->c->cfg.bundle);
-	r.pid = (uint32_t)p->pid;
+	memset(&st, 0, sizeof(st));
+	st.id = cs(p->exec_id[0] ? p->exec_id : p->c->id);
+	st.bundle = cs(p->c->cfg.bundle);
+	st.pid = (uint32_t)p->pid;
 	static const int32_t status[] = { TK_STATUS_UNKNOWN, TK_STATUS_CREATED, TK_STATUS_RUNNING,
 		                          TK_STATUS_PAUSING, TK_STATUS_PAUSED,  TK_STATUS_STOPPED };
-	r.status = status[proc_visible_state(p)];
-	r.stdin_path = cs(p->stdin_path);
-	r.stdout_path = cs(p->stdout_path);
-	r.stderr_path = cs(p->stderr_path);
-	r.terminal = p->terminal;
-	r.exit_status = (uint32_t)p->exit_status;
-	r.exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset();
-	size_t cap = r.id.n + r.bundle.n + r.stdin_path.n + r.stdout_path.n + r.stderr_path.n + 128;
+	st.status = status[proc_visible_state(p)];
+	st.stdin_path = cs(p->stdin_path);
+	st.stdout_path = cs(p->stdout_path);
+	st.stderr_path = cs(p->stderr_path);
+	st.terminal = p->terminal;
+	st.exit_status = (uint32_t)p->exit_status;
+	st.exited_at = p->state == P_STOPPED ? p->exited_at : ts_unset();
+	size_t cap = st.id.n + st.bundle.n + st.stdin_path.n + st.stdout_path.n + st.stderr_path.n + 128;
 	uint8_t *buf = malloc(cap);
 	if (!buf) {
 		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
 	struct pb_w w = pb_w_init(buf, cap);
-	tk_state_resp_encode(&w, &r);
+	tk_state_resp_encode(&w, &st);
 	call_reply(call, buf, w.len);
 	free(buf);
 }
 
-void h_wait(struct call call, struct pb_str payload)
+void h_wait(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_proc_req, tk_proc_req_decode, "WaitRequest");
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_proc_req *req = &r->u.proc;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
 	struct waiter *wt = malloc(sizeof(*wt));
@@ -258,22 +258,22 @@ static void kill_finish(struct op *op)
 	}
 }
 
-void h_kill(struct call call, struct pb_str payload)
+void h_kill(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_kill_req, tk_kill_req_decode, "KillRequest");
+	const struct tk_kill_req *req = &r->u.kill;
 	char sig[16];
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
 	struct container *c = p->c;
-	if (req.signal == 0 || req.signal > 64) {
-		call_error(call, TT_INVALID_ARGUMENT, "invalid signal %u", req.signal);
+	if (req->signal == 0 || req->signal > 64) {
+		call_error(call, TT_INVALID_ARGUMENT, "invalid signal %u", req->signal);
 		return;
 	}
-	if (!proc_check(call, p, req.all ? PR_KILL_ALL : PR_KILL))
+	if (!proc_check(call, p, req->all ? PR_KILL_ALL : PR_KILL))
 		return;
 	if (p != &c->init) {
-		if (kill(p->pid, (int)req.signal) < 0)
+		if (kill(p->pid, (int)req->signal) < 0)
 			call_error(call, errno == ESRCH ? TT_NOT_FOUND : TT_UNKNOWN, "kill %d: %s",
 			           (int)p->pid, strerror(errno));
 		else
@@ -283,9 +283,9 @@ void h_kill(struct call call, struct pb_str payload)
 	struct op *op = op_new(call, c, p, kill_finish);
 	if (!op)
 		return;
-	snprintf(sig, sizeof(sig), "%u", req.signal);
-	const char *args[] = { "kill", req.all ? "--all" : c->id, req.all ? c->id : sig,
-		               req.all ? sig : NULL, NULL };
+	snprintf(sig, sizeof(sig), "%u", req->signal);
+	const char *args[] = { "kill", req->all ? "--all" : c->id, req->all ? c->id : sig,
+		               req->all ? sig : NULL, NULL };
 	(void)op_run(op, args, NULL, NULL, 0, 0);
 }
 
@@ -363,20 +363,20 @@ static void delete_exec_finish(struct op *op)
 
 static void delete_exec(struct call call, struct container *c, struct proc *p)
 {
-	const struct proc_rule *r = proc_check(call, p, PR_DELETE);
-	if (!r)
+	const struct proc_rule *rule = proc_check(call, p, PR_DELETE);
+	if (!rule)
 		return;
 	struct op *op = op_new(call, c, p, NULL);
 	if (!op)
 		return;
-	proc_enter(p, r->next);
+	proc_enter(p, rule->next);
 	op_after_output_drained(op, delete_exec_finish);
 }
 
-void h_delete(struct call call, struct pb_str payload)
+void h_delete(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_proc_req, tk_proc_req_decode, "DeleteRequest");
-	struct proc *p = svc_lookup_proc(call, req.id, req.exec_id);
+	const struct tk_proc_req *req = &r->u.proc;
+	struct proc *p = svc_lookup_proc(call, req->id, req->exec_id);
 	if (!p)
 		return;
 	struct container *c = p->c;
@@ -384,50 +384,50 @@ void h_delete(struct call call, struct pb_str payload)
 		delete_exec(call, c, p);
 		return;
 	}
-	const struct proc_rule *r = proc_check(call, p, PR_DELETE);
-	if (!r)
+	const struct proc_rule *rule = proc_check(call, p, PR_DELETE);
+	if (!rule)
 		return;
 	struct op *op = op_new(call, c, p, delete_done);
 	if (!op)
 		return;
-	proc_enter(p, r->next);
+	proc_enter(p, rule->next);
 	op_after_output_drained(op, delete_run);
 }
 
 /* -- Exec -- */
 
-void h_exec(struct call call, struct pb_str payload)
+void h_exec(struct call call, const struct tk_request *r)
 {
-	DECODE(struct tk_exec_req, tk_exec_req_decode, "ExecProcessRequest");
-	struct container *c = svc_lookup(call, req.id);
+	const struct tk_exec_req *req = &r->u.exec;
+	struct container *c = svc_lookup(call, req->id);
 	if (!c)
 		return;
-	if (req.exec_id.n == 0 || req.exec_id.n >= ID_MAX ||
-	    memchr(req.exec_id.p, '/', req.exec_id.n) || memchr(req.exec_id.p, 0, req.exec_id.n)) {
+	if (req->exec_id.n == 0 || req->exec_id.n >= ID_MAX ||
+	    memchr(req->exec_id.p, '/', req->exec_id.n) || memchr(req->exec_id.p, 0, req->exec_id.n)) {
 		call_error(call, TT_INVALID_ARGUMENT, "exec: invalid exec id");
 		return;
 	}
 	/* An exec's pid file is <bundle>/<exec id>.pid: "init" would be init.pid, the init's own,
 	 * which runc exec would overwrite and the exec's delete remove (the reference accepts it
 	 * and does both; our `delete` cleanup reads init.pid). */
-	if (pb_str_eq(req.exec_id, "init")) {
+	if (pb_str_eq(req->exec_id, "init")) {
 		call_error(call, TT_INVALID_ARGUMENT,
 		           "exec: invalid exec id \"init\": it names the init process's pid file");
 		return;
 	}
-	if (proc_find_exec(c, req.exec_id)) {
-		call_error(call, TT_ALREADY_EXISTS, "id %.*s: already exists", (int)req.exec_id.n,
-		           (const char *)req.exec_id.p);
+	if (proc_find_exec(c, req->exec_id)) {
+		call_error(call, TT_ALREADY_EXISTS, "id %.*s: already exists", (int)req->exec_id.n,
+		           (const char *)req->exec_id.p);
 		return;
 	}
 	if (!proc_check(call, &c->init, PR_EXEC))
 		return;
 	/* The spec is a JSON object: force "terminal" by appending it (the last key wins). */
-	struct pb_str spec = req.spec.value;
+	struct pb_str spec = req->spec.value;
 	size_t end = spec.n;
 	while (end > 0 && spec.p[end - 1] != '}')
 		end--;
-	if (!req.has_spec || end == 0 || json_skip(spec) < 0) {
+	if (!req->has_spec || end == 0 || json_skip(spec) < 0) {
 		call_error(call, TT_INVALID_ARGUMENT,
 		           "exec: the process spec is not a JSON object");
 		return;
@@ -442,9 +442,9 @@ void h_exec(struct call call, struct pb_str payload)
 	}
 	proc_init(p, c);
 	p->state = P_CREATED;
-	p->terminal = req.terminal;
-	(void)!pb_str_copy(p->exec_id, sizeof(p->exec_id), req.exec_id); /* checked above */
-	if (proc_set_stdio(p, req.stdin_path, req.stdout_path, req.stderr_path) < 0) {
+	p->terminal = req->terminal;
+	(void)!pb_str_copy(p->exec_id, sizeof(p->exec_id), req->exec_id); /* checked above */
+	if (proc_set_stdio(p, req->stdin_path, req->stdout_path, req->stderr_path) < 0) {
 		free(p);
 		free(js);
 		call_error(call, TT_INVALID_ARGUMENT, "exec: a stdio path holds a NUL byte");
@@ -459,7 +459,7 @@ void h_exec(struct call call, struct pb_str payload)
 			break;
 		}
 	k += (size_t)sprintf(js + k, "%s\"terminal\":%s}", has_members ? "," : "",
-	                     req.terminal ? "true" : "false");
+	                     req->terminal ? "true" : "false");
 	p->spec = js;
 	p->spec_len = k;
 	p->next = c->execs;

@@ -62,7 +62,12 @@ void ev_task_create_encode(struct pb_w *w, const struct ev_task_create *m)
 		w->err = e;
 	pb_put_msg(w, 4, &task_io, &m->io);
 	pb_put_str(w, 5, m->checkpoint);
-	pb_put_uint(w, 6, m->pid);
+	ev_task_create_put_pid(w, m->pid);
+}
+
+void ev_task_create_put_pid(struct pb_w *w, uint32_t pid)
+{
+	pb_put_uint(w, 6, pid);
 }
 
 #define PB_T struct ev_task_start

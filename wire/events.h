@@ -34,6 +34,9 @@ struct ev_task_create {
 };
 int ev_task_create_decode(const void *p, size_t n, struct ev_task_create *m) PB_WARN;
 void ev_task_create_encode(struct pb_w *w, const struct ev_task_create *m);
+/* pid (6) is the last field written, and only when it is not 0: an event encoded before its pid
+ * is known is completed by appending the pid with this. */
+void ev_task_create_put_pid(struct pb_w *w, uint32_t pid);
 
 /* /tasks/start {container_id=1, pid=2}. */
 struct ev_task_start {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The legacy v1 shim's messages and their translation into Task API requests (shimv1.h). */
+/* The legacy v1 shim's messages, and its requests read as Task API requests (shimv1.h). */
 #include "shimv1.h"
 
 #include <string.h>
@@ -106,8 +106,7 @@ static void name_proc(struct pb_str id, const struct v1_ctx *ctx, struct pb_str 
 		*exec_id = id;
 }
 
-/* An Empty request: any well-formed message (unknown fields are skipped, as Go does). */
-static int empty_decode(const uint8_t *p, size_t n)
+int v1_empty_decode(const void *p, size_t n)
 {
 	struct pb_r r = pb_r_init(p, n);
 	struct pb_field f;
@@ -125,21 +124,27 @@ static int is_url(struct pb_str url, const char *want)
 	       (url.n == k || url.p[url.n - k - 1] == '/');
 }
 
-/* Create: the runc Options the v2 engine takes from runtime, CreateOptions and the flags. */
-static int create_translate(const uint8_t *p, size_t n, const struct v1_ctx *ctx, struct pb_w *w,
-                            struct v1_note *note)
+static int runc_options_set(const struct opt_runc *o)
+{
+	return o->no_pivot_root || o->no_new_keyring || o->shim_cgroup.n || o->io_uid ||
+	       o->io_gid || o->binary_name.n || o->root.n || o->criu_path.n || o->systemd_cgroup ||
+	       o->criu_image_path.n || o->criu_work_path.n;
+}
+
+/* Create: the runc Options the Task API takes from runtime, CreateOptions and the flags. */
+static int create_decode(const uint8_t *p, size_t n, const struct v1_ctx *ctx,
+                         struct tk_request *r, struct v1_note *note)
 {
 	struct v1_create_req m;
 	struct v1_create_opts co;
-	struct opt_runc o;
+	struct opt_runc *o = &r->o.runc;
 	int e = v1_create_req_decode(p, n, &m);
 	if (e < 0)
 		return e;
-	memset(&o, 0, sizeof(o));
-	o.binary_name = m.runtime;
-	o.root = cstr(ctx->runtime_root);
-	o.criu_path = cstr(ctx->criu);
-	o.systemd_cgroup = ctx->systemd_cgroup;
+	o->binary_name = m.runtime;
+	o->root = cstr(ctx->runtime_root);
+	o->criu_path = cstr(ctx->criu);
+	o->systemd_cgroup = ctx->systemd_cgroup;
 	if (m.has_options && m.options.value.n) {
 		if (!is_url(m.options.type_url, V1_CREATE_OPTIONS_URL)) {
 			note->ignored_options = m.options.type_url;
@@ -147,13 +152,13 @@ static int create_translate(const uint8_t *p, size_t n, const struct v1_ctx *ctx
 		           0) {
 			return e;
 		} else {
-			o.no_pivot_root = co.no_pivot_root;
-			o.no_new_keyring = co.no_new_keyring;
-			o.shim_cgroup = co.shim_cgroup;
-			o.io_uid = co.io_uid;
-			o.io_gid = co.io_gid;
-			o.criu_work_path = co.criu_work_path;
-			o.criu_image_path = co.criu_image_path;
+			o->no_pivot_root = co.no_pivot_root;
+			o->no_new_keyring = co.no_new_keyring;
+			o->shim_cgroup = co.shim_cgroup;
+			o->io_uid = co.io_uid;
+			o->io_gid = co.io_gid;
+			o->criu_work_path = co.criu_work_path;
+			o->criu_image_path = co.criu_image_path;
 			note->ignored_fields =
 			    (co.open_tcp ? 1u << 2 : 0) | (co.external_unix_sockets ? 1u << 3 : 0) |
 			    (co.terminal ? 1u << 4 : 0) | (co.file_locks ? 1u << 5 : 0) |
@@ -161,226 +166,160 @@ static int create_translate(const uint8_t *p, size_t n, const struct v1_ctx *ctx
 			    (co.cgroups_mode.n ? 1u << 7 : 0);
 		}
 	}
-	/* The v2 CreateTaskRequest, fields in protoc's order. */
-	pb_put_str(w, 1, m.id);
-	pb_put_str(w, 2, m.bundle);
-	pb_copy_repeated(w, 3, m.raw, 4);
-	pb_put_bool(w, 4, m.terminal);
-	pb_put_str(w, 5, m.stdin_path);
-	pb_put_str(w, 6, m.stdout_path);
-	pb_put_str(w, 7, m.stderr_path);
-	pb_put_str(w, 8, m.checkpoint);
-	pb_put_str(w, 9, m.parent_checkpoint);
-	if (o.no_pivot_root || o.no_new_keyring || o.shim_cgroup.n || o.io_uid || o.io_gid ||
-	    o.binary_name.n || o.root.n || o.criu_path.n || o.systemd_cgroup ||
-	    o.criu_image_path.n || o.criu_work_path.n) {
-		size_t any = pb_begin(w, 10);
-		pb_put_cstr(w, 1, OPT_RUNC_OPTIONS_URL);
-		size_t value = pb_begin(w, 2);
-		opt_runc_encode(w, &o);
-		pb_end(w, value);
-		pb_end(w, any);
-	}
+	r->opts = runc_options_set(o) ? TK_OPTS_OK : TK_OPTS_NONE;
+	struct tk_create_req *c = &r->u.create;
+	c->id = m.id;
+	c->bundle = m.bundle;
+	c->terminal = m.terminal;
+	c->stdin_path = m.stdin_path;
+	c->stdout_path = m.stdout_path;
+	c->stderr_path = m.stderr_path;
+	c->checkpoint = m.checkpoint;
+	c->parent_checkpoint = m.parent_checkpoint;
+	c->nrootfs = m.nrootfs;
+	c->raw = m.raw;
+	r->rootfs_field = 4;
 	return 0;
 }
 
 /*
  * Checkpoint: v1 CheckpointOptions become v2 ones, and the work path defaults to ctx->criu_work
- * as in the reference (options of another type pass as they are).
+ * as in the reference. Options of another type are read as the Task API reads them.
  */
-static int checkpoint_translate(const uint8_t *p, size_t n, const struct v1_ctx *ctx,
-                                struct pb_w *w)
+static int checkpoint_decode(const uint8_t *p, size_t n, const struct v1_ctx *ctx,
+                             struct tk_request *r)
 {
-	struct tk_checkpoint_req m;
-	struct opt_checkpoint o;
-	int e = v1_checkpoint_req_decode(p, n, &m);
+	struct tk_checkpoint_req *m = &r->u.checkpoint;
+	struct opt_checkpoint *o = &r->o.checkpoint;
+	int e = v1_checkpoint_req_decode(p, n, m);
 	if (e < 0)
 		return e;
-	m.id = cstr(ctx->container);
-	memset(&o, 0, sizeof(o));
-	if (m.has_options && !is_url(m.options.type_url, V1_CHECKPOINT_OPTIONS_URL)) {
-		tk_checkpoint_req_encode(w, &m);
+	m->id = cstr(ctx->container);
+	if (m->has_options && !is_url(m->options.type_url, V1_CHECKPOINT_OPTIONS_URL)) {
+		r->opts = !m->options.value.n ? TK_OPTS_NONE
+		          : opt_checkpoint_decode(m->options.value.p, m->options.value.n, o) < 0
+		              ? TK_OPTS_BAD
+		              : TK_OPTS_OK;
 		return 0;
 	}
-	if (m.has_options &&
-	    (e = v1_checkpoint_opts_decode(m.options.value.p, m.options.value.n, &o)) < 0)
+	if (m->has_options &&
+	    (e = v1_checkpoint_opts_decode(m->options.value.p, m->options.value.n, o)) < 0)
 		return e;
-	if (o.work_path.n == 0)
-		o.work_path = cstr(ctx->criu_work);
-	if (!m.has_options && o.work_path.n == 0) {
-		tk_checkpoint_req_encode(w, &m);
-		return 0;
-	}
-	pb_put_str(w, 1, m.id);
-	pb_put_str(w, 2, m.path);
-	size_t any = pb_begin(w, 3);
-	pb_put_cstr(w, 1, OPT_CHECKPOINT_OPTIONS_URL);
-	size_t value = pb_begin(w, 2);
-	opt_checkpoint_encode(w, &o);
-	pb_end(w, value);
-	pb_end(w, any);
+	if (o->work_path.n == 0)
+		o->work_path = cstr(ctx->criu_work);
+	r->opts = m->has_options || o->work_path.n ? TK_OPTS_OK : TK_OPTS_NONE;
 	return 0;
 }
 
-static int translate(struct pb_str method, const uint8_t *p, size_t n, const struct v1_ctx *ctx,
-                     struct pb_w *w, const char **task_method, struct v1_note *note)
+/* The v1 methods served by a Task API method whose request is read as shown. */
+enum { AS_PROC, AS_CONTAINER, AS_KILL, AS_EXEC, AS_RESIZE, AS_CLOSEIO, AS_OTHER };
+static const struct {
+	const char *name;
+	enum tk_method task;
+	int as;
+} v1_methods[] = {
+	{ "Create", TK_CREATE, AS_OTHER },         { "Start", TK_START, AS_PROC },
+	{ "State", TK_STATE, AS_PROC },            { "Wait", TK_WAIT, AS_PROC },
+	{ "DeleteProcess", TK_DELETE, AS_PROC },   { "Delete", TK_DELETE, AS_CONTAINER },
+	{ "Pause", TK_PAUSE, AS_CONTAINER },       { "Resume", TK_RESUME, AS_CONTAINER },
+	{ "ListPids", TK_PIDS, AS_CONTAINER },     { "Kill", TK_KILL, AS_KILL },
+	{ "Exec", TK_EXEC, AS_EXEC },              { "ResizePty", TK_RESIZE, AS_RESIZE },
+	{ "CloseIO", TK_CLOSEIO, AS_CLOSEIO },     { "Checkpoint", TK_CHECKPOINT, AS_OTHER },
+	{ "Update", TK_UPDATE, AS_OTHER },
+};
+
+static int decode(int i, const uint8_t *p, size_t n, const struct v1_ctx *ctx,
+                  struct tk_request *r, struct v1_note *note)
 {
 	struct pb_str cid = cstr(ctx->container);
+	struct tk_id_req v1;
 	int e;
 
-	if (pb_str_eq(method, "Create")) {
-		*task_method = "Create";
-		return create_translate(p, n, ctx, w, note);
-	}
-	if (pb_str_eq(method, "State") || pb_str_eq(method, "Start") || pb_str_eq(method, "Wait") ||
-	    pb_str_eq(method, "DeleteProcess")) {
-		struct tk_id_req m;
-		struct tk_proc_req v2;
-		if ((e = tk_id_req_decode(p, n, &m)) < 0)
+	switch (v1_methods[i].as) {
+	case AS_PROC:
+		if ((e = tk_id_req_decode(p, n, &v1)) < 0)
 			return e;
-		name_proc(m.id, ctx, &v2.id, &v2.exec_id);
-		if (pb_str_eq(method, "DeleteProcess")) {
-			if (v2.exec_id.n == 0)
-				return -V1_EINIT;
-			*task_method = "Delete";
-		} else {
-			*task_method = pb_str_eq(method, "State")   ? "State"
-			               : pb_str_eq(method, "Start") ? "Start"
-			                                            : "Wait";
-		}
-		tk_proc_req_encode(w, &v2);
+		name_proc(v1.id, ctx, &r->u.proc.id, &r->u.proc.exec_id);
+		/* DeleteProcess is of execs; Delete (of the container) has its own request. */
+		if (r->method == TK_DELETE && r->u.proc.exec_id.n == 0)
+			return -V1_EINIT;
 		return 0;
-	}
-	if (pb_str_eq(method, "Delete") || pb_str_eq(method, "Pause") ||
-	    pb_str_eq(method, "Resume") || pb_str_eq(method, "ListPids")) {
-		struct tk_id_req m = { cid };
-		if (pb_str_eq(method, "ListPids")) {
-			struct tk_id_req v1;
-			if ((e = tk_id_req_decode(p, n, &v1)) < 0) /* its id is the container's */
-				return e;
-			*task_method = "Pids";
-		} else {
-			if ((e = empty_decode(p, n)) < 0)
-				return e;
-			*task_method = pb_str_eq(method, "Delete")  ? "Delete"
-			               : pb_str_eq(method, "Pause") ? "Pause"
-			                                            : "Resume";
-		}
-		tk_id_req_encode(w, &m);
-		return 0;
-	}
-	if (pb_str_eq(method, "Kill")) {
-		struct tk_kill_req m;
-		if ((e = v1_kill_req_decode(p, n, &m)) < 0)
+	case AS_CONTAINER:
+		/* ListPids names the container; Delete, Pause and Resume take an Empty. */
+		e = r->method == TK_PIDS ? tk_id_req_decode(p, n, &v1) : v1_empty_decode(p, n);
+		if (e < 0)
 			return e;
-		name_proc(m.id, ctx, &m.id, &m.exec_id);
-		*task_method = "Kill";
-		tk_kill_req_encode(w, &m);
+		r->u.id.id = cid;
 		return 0;
-	}
-	if (pb_str_eq(method, "Exec")) {
-		struct tk_exec_req m;
-		if ((e = v1_exec_req_decode(p, n, &m)) < 0)
+	case AS_KILL:
+		if ((e = v1_kill_req_decode(p, n, &r->u.kill)) < 0)
 			return e;
-		if (m.id.n && m.id.n == cid.n && memcmp(m.id.p, cid.p, cid.n) == 0)
+		name_proc(r->u.kill.id, ctx, &r->u.kill.id, &r->u.kill.exec_id);
+		return 0;
+	case AS_EXEC:
+		if ((e = v1_exec_req_decode(p, n, &r->u.exec)) < 0)
+			return e;
+		if (r->u.exec.id.n && r->u.exec.id.n == cid.n &&
+		    memcmp(r->u.exec.id.p, cid.p, cid.n) == 0)
 			return -V1_EEXISTS;
-		m.exec_id = m.id;
-		m.id = cid;
-		*task_method = "Exec";
-		tk_exec_req_encode(w, &m);
+		r->u.exec.exec_id = r->u.exec.id;
+		r->u.exec.id = cid;
+		return 0;
+	case AS_RESIZE:
+		if ((e = v1_resize_req_decode(p, n, &r->u.resize)) < 0)
+			return e;
+		name_proc(r->u.resize.id, ctx, &r->u.resize.id, &r->u.resize.exec_id);
+		return 0;
+	case AS_CLOSEIO:
+		if ((e = v1_closeio_req_decode(p, n, &r->u.closeio)) < 0)
+			return e;
+		name_proc(r->u.closeio.id, ctx, &r->u.closeio.id, &r->u.closeio.exec_id);
 		return 0;
 	}
-	if (pb_str_eq(method, "ResizePty")) {
-		struct tk_resize_req m;
-		if ((e = v1_resize_req_decode(p, n, &m)) < 0)
+	switch (r->method) {
+	case TK_CREATE:
+		return create_decode(p, n, ctx, r, note);
+	case TK_CHECKPOINT:
+		return checkpoint_decode(p, n, ctx, r);
+	default: /* TK_UPDATE */
+		if ((e = v1_update_req_decode(p, n, &r->u.update)) < 0)
 			return e;
-		name_proc(m.id, ctx, &m.id, &m.exec_id);
-		*task_method = "ResizePty";
-		tk_resize_req_encode(w, &m);
+		r->u.update.id = cid;
 		return 0;
 	}
-	if (pb_str_eq(method, "CloseIO")) {
-		struct tk_closeio_req m;
-		if ((e = v1_closeio_req_decode(p, n, &m)) < 0)
-			return e;
-		name_proc(m.id, ctx, &m.id, &m.exec_id);
-		*task_method = "CloseIO";
-		tk_closeio_req_encode(w, &m);
-		return 0;
-	}
-	if (pb_str_eq(method, "Checkpoint")) {
-		*task_method = "Checkpoint";
-		return checkpoint_translate(p, n, ctx, w);
-	}
-	if (pb_str_eq(method, "Update")) {
-		struct tk_update_req m;
-		if ((e = v1_update_req_decode(p, n, &m)) < 0)
-			return e;
-		m.id = cid;
-		*task_method = "Update";
-		tk_update_req_encode(w, &m);
-		return 0;
-	}
-	if (pb_str_eq(method, "ShimInfo")) {
-		if ((e = empty_decode(p, n)) < 0)
-			return e;
-		return V1_LOCAL;
-	}
-	return -V1_EMETHOD;
 }
 
-int v1_translate(struct pb_str method, const uint8_t *p, size_t n, const struct v1_ctx *ctx,
-                 struct pb_w *w, const char **task_method, struct v1_note *note)
+int v1_request_decode(struct pb_str method, const void *p, size_t n, const struct v1_ctx *ctx,
+                      struct tk_request *r, struct v1_note *note)
 {
 	struct v1_note scratch;
 	if (!note)
 		note = &scratch;
 	memset(note, 0, sizeof(*note));
-	*task_method = NULL;
-	int e = translate(method, p, n, ctx, w, task_method, note);
-	if (e >= 0 && w->err)
-		e = w->err;
-	if (e != 0)
-		*task_method = NULL;
-	return e;
+	memset(r, 0, sizeof(*r));
+	r->rootfs_field = 3;
+	for (size_t i = 0; i < sizeof(v1_methods) / sizeof(v1_methods[0]); i++) {
+		if (pb_str_eq(method, v1_methods[i].name)) {
+			r->method = v1_methods[i].task;
+			return decode((int)i, p, n, ctx, r, note);
+		}
+	}
+	return -V1_EMETHOD;
 }
 
 /* --- replies ----------------------------------------------------------------------------- */
 
-void v1_start_resp_from_task(struct pb_w *w, const uint8_t *p, size_t n,
-                             const char *(*name)(uint32_t pid))
+void v1_pids_resp_put(struct pb_w *w, uint32_t pid, struct pb_str name)
 {
-	struct tk_pid_resp r;
-	int e = tk_pid_resp_decode(p, n, &r);
-	if (e < 0) {
-		w->err = w->err ? w->err : e;
-		return;
+	size_t m = pb_begin(w, 1);
+	pb_put_uint(w, 1, pid);
+	if (name.n) {
+		size_t any = pb_begin(w, 2);
+		pb_put_cstr(w, 1, V1_PROCESS_DETAILS_URL);
+		size_t value = pb_begin(w, 2);
+		pb_put_str(w, 1, name);
+		pb_end(w, value);
+		pb_end(w, any);
 	}
-	struct v1_start_resp v1 = { cstr(name(r.pid)), r.pid };
-	v1_start_resp_encode(w, &v1);
-}
-
-void v1_pids_resp_from_task(struct pb_w *w, const uint8_t *p, size_t n,
-                            const char *(*name)(uint32_t pid))
-{
-	struct pb_r it = pb_r_init(p, n);
-	struct tk_process_info pi;
-	int e;
-
-	while ((e = tk_pids_resp_next(&it, &pi)) > 0) {
-		struct pb_str exec_id = cstr(name(pi.pid));
-		size_t m = pb_begin(w, 1);
-		pb_put_uint(w, 1, pi.pid);
-		if (exec_id.n) {
-			size_t any = pb_begin(w, 2);
-			pb_put_cstr(w, 1, V1_PROCESS_DETAILS_URL);
-			size_t value = pb_begin(w, 2);
-			pb_put_str(w, 1, exec_id);
-			pb_end(w, value);
-			pb_end(w, any);
-		}
-		pb_end(w, m);
-	}
-	if (e < 0 && !w->err)
-		w->err = e;
+	pb_end(w, m);
 }

@@ -2,8 +2,8 @@
 /*
  * The legacy v1 shim's messages (service containerd.runtime.linux.shim.v1.Shim, PROTOCOL.md 6)
  * with their v1 field numbers, the runc option messages of the v1 runtime
- * (containerd.linux.runc), and the translation of a v1 request into the containerd.task.v2
- * request that serves it. Same conventions as task.h.
+ * (containerd.linux.runc), and a v1 request read as the Task API request (request.h) that
+ * serves it. Same conventions as task.h.
  *
  * Where a v1 message carries what a Task API message carries, it is decoded into the task.h
  * struct (its v2-only fields stay empty) and encoded from it (those fields are not written).
@@ -17,8 +17,7 @@
 #ifndef SHIMBOX_WIRE_SHIMV1_H
 #define SHIMBOX_WIRE_SHIMV1_H
 
-#include "options.h"
-#include "task.h"
+#include "request.h"
 
 #define V1_SERVICE "containerd.runtime.linux.shim.v1.Shim"
 #define V1_CREATE_OPTIONS_URL "containerd.linux.runc.CreateOptions"
@@ -102,7 +101,7 @@ void v1_create_opts_encode(struct pb_w *w, const struct v1_create_opts *m);
 int v1_checkpoint_opts_decode(const void *p, size_t n, struct opt_checkpoint *m) PB_WARN;
 void v1_checkpoint_opts_encode(struct pb_w *w, const struct opt_checkpoint *m);
 
-/* --- translation ------------------------------------------------------------------------- */
+/* --- requests ---------------------------------------------------------------------------- */
 
 /* What the Task API requests need that v1 requests leave to the shim. NULL strings are "". */
 struct v1_ctx {
@@ -113,45 +112,41 @@ struct v1_ctx {
 	int systemd_cgroup;    /* -systemd-cgroup */
 };
 
-/* What a translation left out, for the log. */
+/* What a v1 request carried that its Task API request drops, for the log. */
 struct v1_note {
 	struct pb_str ignored_options; /* type URL of Create options of an unknown type */
 	unsigned ignored_fields;       /* CreateOptions fields with no Task API equivalent: bit k
 	                                * set for field number k (2-7: restore settings) */
 };
 
-/* Translation errors beyond -PB_E*. */
+/* Errors beyond -PB_E*. */
 enum {
-	V1_EMETHOD = 32, /* the v1 service has no such method */
+	V1_EMETHOD = 32, /* no v1 method served by the Task API (ShimInfo: v1_empty_decode) */
 	V1_EINIT = 33,   /* DeleteProcess of init (the reference: INVALID_ARGUMENT) */
 	V1_EEXISTS = 34, /* Exec with init's id (the reference: ALREADY_EXISTS) */
 };
 
-enum { V1_LOCAL = 1 };
+/*
+ * Reads a request of the v1 Shim service as the Task API request that serves it (request.h),
+ * with nothing encoded again: strings point into p, or into ctx. In v1 `id` names the process
+ * itself: the container's id (or "") is init, any other id an exec of ctx->container; requests
+ * without an id (Delete, Pause, Resume, Checkpoint, Update) and ListPids apply to
+ * ctx->container. Create's runtime, CreateOptions and the shim's flags become its runc Options
+ * (r->o.runc; TK_OPTS_NONE when they say nothing), its mounts stay in field 4 of the v1 request
+ * (r->rootfs_field); Checkpoint's v1 CheckpointOptions become v2 ones (work path: ctx->criu_work
+ * by default). Returns 0, -PB_E* for an undecodable payload, or -V1_E* as above. note may be NULL.
+ */
+int v1_request_decode(struct pb_str method, const void *p, size_t n, const struct v1_ctx *ctx,
+                      struct tk_request *r, struct v1_note *note) PB_WARN;
+
+/* An Empty (ShimInfo's, Delete's...): any well-formed message, unknown fields skipped as Go does. */
+int v1_empty_decode(const void *p, size_t n) PB_WARN;
 
 /*
- * Translates a request of the v1 Shim service: *task_method is the containerd.task.v2 method
- * that serves it and w receives that method's request. In v1 `id` names the process itself:
- * the container's id (or "") is init, any other id an exec of ctx->container; requests without
- * an id (Delete, Pause, Resume, Checkpoint, Update) and ListPids apply to ctx->container.
- * Create's runtime, CreateOptions and the shim's flags become a containerd.runc.v1.Options;
- * Checkpoint's v1 CheckpointOptions become v2 ones (work path: ctx->criu_work by default).
- * Returns 0; V1_LOCAL for ShimInfo, which the shim answers itself (nothing written);
- * -PB_E* for an undecodable payload or a full w; -V1_E* as above. note may be NULL.
+ * One process of a ListPidsResponse: a v1 shim gives every process it knows a
+ * containerd.linux.runc.ProcessDetails{exec_id=name} (init too, named by the container id), as
+ * the reference answers; name "" gives none. StartResponse is v1_start_resp_encode.
  */
-int v1_translate(struct pb_str method, const uint8_t *p, size_t n, const struct v1_ctx *ctx,
-                 struct pb_w *w, const char **task_method, struct v1_note *note) PB_WARN;
-
-/*
- * Reply translations, from the Task API reply of a translated request to the v1 reply; name
- * gives a pid's process name (exec id, or the container id for init; "" if unknown).
- * StartResponse {pid=1} -> {id=1, pid=2}. PidsResponse -> ListPidsResponse whose info is a
- * containerd.linux.runc.ProcessDetails{exec_id=name} for every pid with a name (init too),
- * as the reference answers. A malformed reply sets w->err.
- */
-void v1_start_resp_from_task(struct pb_w *w, const uint8_t *p, size_t n,
-                             const char *(*name)(uint32_t pid));
-void v1_pids_resp_from_task(struct pb_w *w, const uint8_t *p, size_t n,
-                            const char *(*name)(uint32_t pid));
+void v1_pids_resp_put(struct pb_w *w, uint32_t pid, struct pb_str name);
 
 #endif

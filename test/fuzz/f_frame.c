@@ -3,8 +3,9 @@
  * Fuzzes the server's read path: a byte stream cut into ttrpc frames by wire/frame's reader
  * (each header checked, answered and its payload dropped if refused), each Request decoded, its
  * metadata looked up, its payload decoded by the method's decoder (targets.h) and a Response
- * encoded, as core's connection code does. Requests to the legacy v1 service are translated into
- * Task API requests, as core/service_v1.c does.
+ * encoded, as core's connection code does; each Task API request is also read as the service
+ * reads it (tk_request_decode). Requests to the legacy v1 service are read as Task API requests,
+ * as core/svc_v1.c does.
  */
 #include "targets.h"
 #include "wire/frame.h"
@@ -64,6 +65,12 @@ static void serve(const uint8_t *p, size_t n)
 		/* An exact-size copy, so a decoder reading past the payload is caught. */
 		uint8_t *c = fz_copy(req.payload.p, req.payload.n);
 		int e = fz_run(&fz_targets[methods[i].target], c, req.payload.n);
+		int m = tk_method_of(req.method);
+		struct tk_request r;
+		/* What the method's decoder accepts, the service's request reader accepts. */
+		if (m >= 0 && tk_request_decode((enum tk_method)m, c, req.payload.n, &r) < 0 &&
+		    e == 0)
+			__builtin_trap();
 		free(c);
 		if (e < 0)
 			respond(TT_INTERNAL, "ttrpc: error unmarshalling payload", NULL, 0);

@@ -444,41 +444,11 @@ static const char *const fz_v1_methods[16] = {
 	"CloseIO", "ShimInfo", "Update",     "Wait",
 };
 
-/* Whether p[0..n) is a request the Task method's decoder accepts, repeated fields included. */
-static int fz_v2_request_ok(const char *method, const uint8_t *p, size_t n)
-{
-	union fz_msg m;
-	if (!strcmp(method, "Create"))
-		return tk_create_req_decode(p, n, &m.create) == 0 &&
-		       fz_mounts_walk(m.create.raw, 3) == (int)m.create.nrootfs;
-	if (!strcmp(method, "State") || !strcmp(method, "Start") || !strcmp(method, "Wait") ||
-	    !strcmp(method, "Delete"))
-		return tk_proc_req_decode(p, n, &m.proc) == 0;
-	if (!strcmp(method, "Pids") || !strcmp(method, "Pause") || !strcmp(method, "Resume"))
-		return tk_id_req_decode(p, n, &m.id) == 0;
-	if (!strcmp(method, "Kill"))
-		return tk_kill_req_decode(p, n, &m.kill) == 0;
-	if (!strcmp(method, "Exec"))
-		return tk_exec_req_decode(p, n, &m.exec) == 0;
-	if (!strcmp(method, "ResizePty"))
-		return tk_resize_req_decode(p, n, &m.resize) == 0;
-	if (!strcmp(method, "CloseIO"))
-		return tk_closeio_req_decode(p, n, &m.closeio) == 0;
-	if (!strcmp(method, "Checkpoint")) /* options of a foreign type pass through as they are */
-		return tk_checkpoint_req_decode(p, n, &m.checkpoint) == 0 &&
-		       (!m.checkpoint.has_options ||
-		        !pb_str_eq(m.checkpoint.options.type_url, OPT_CHECKPOINT_OPTIONS_URL) ||
-		        opt_checkpoint_decode(m.checkpoint.options.value.p,
-		                              m.checkpoint.options.value.n, &m.ckpt_opts) == 0);
-	if (!strcmp(method, "Update"))
-		return tk_update_req_decode(p, n, &m.update) == 0;
-	return 0;
-}
-
 /*
- * What the v1 shim does with a request (core/service_v1.c): translate it, as the shim would
- * with all its flags set. A translation that succeeds must give a request the Task method's
- * decoder accepts; a buffer of twice the input plus a margin never runs out.
+ * What the v1 shim does with a request (core/svc_v1.c): read it as a Task API request, as the
+ * shim would with all its flags set. A request read so must be one the Task API would have sent:
+ * written out (tk_request_encode) it is read back by its method's decoder, with its mounts and
+ * its options.
  */
 static int fz_v1_translate_check(struct pb_str method, const uint8_t *p, size_t n)
 {
@@ -486,18 +456,24 @@ static int fz_v1_translate_check(struct pb_str method, const uint8_t *p, size_t 
 		                           "/var/lib/containerd/work/criu-work", 1 };
 	size_t cap = 2 * n + 1024;
 	uint8_t *out = malloc(cap);
-	const char *tm;
+	struct tk_request r, back;
 	struct v1_note note;
 	if (!out)
 		abort();
-	struct pb_w w = pb_w_init(out, cap);
-	int e = v1_translate(method, p, n, &ctx, &w, &tm, &note);
-	if (e == -PB_ENOSPC || (e == 0) != (tm != NULL) || (e == V1_LOCAL && w.len))
-		__builtin_trap();
-	if (e == 0 && !fz_v2_request_ok(tm, out, w.len))
-		__builtin_trap();
+	int e = v1_request_decode(method, p, n, &ctx, &r, &note);
+	if (e == 0) {
+		struct pb_w w = pb_w_init(out, cap);
+		tk_request_encode(&w, &r);
+		if (w.err || tk_request_decode(r.method, out, w.len, &back) < 0 ||
+		    (r.opts == TK_OPTS_OK) != (back.opts == TK_OPTS_OK))
+			__builtin_trap();
+		if (r.method == TK_CREATE &&
+		    (fz_mounts_walk(r.u.create.raw, r.rootfs_field) != (int)r.u.create.nrootfs ||
+		     fz_mounts_walk(back.u.create.raw, 3) != (int)r.u.create.nrootfs))
+			__builtin_trap();
+	}
 	free(out);
-	return e < 0 ? e : 0;
+	return e;
 }
 
 /* FZ_V1_TRANSLATE and FZ_V1_REPLY keep their input as the message: the checks are in dec. */
@@ -524,6 +500,7 @@ static const char *fz_name_of(uint32_t pid)
 	return pid % 3 == 0 ? "" : pid % 3 == 1 ? "redis-7f3a" : "exec-\xce\xb1";
 }
 
+/* The v1 replies written from what a Task API reply holds: every pid, named as the shim names it. */
 static int fz_v1_reply_dec(const uint8_t *p, size_t n, union fz_msg *m)
 {
 	struct pb_r it;
@@ -540,11 +517,11 @@ static int fz_v1_reply_dec(const uint8_t *p, size_t n, union fz_msg *m)
 	struct pb_w w = pb_w_init(out, 32 * n + 256);
 	if (p[0] & 1) {
 		it = pb_r_init(c, n - 1);
-		while ((e = tk_pids_resp_next(&it, &pi)) > 0)
+		while ((e = tk_pids_resp_next(&it, &pi)) > 0) {
+			const char *name = fz_name_of(pi.pid);
+			v1_pids_resp_put(&w, pi.pid, pb_str_of(name, strlen(name)));
 			count++;
-		v1_pids_resp_from_task(&w, c, n - 1, fz_name_of);
-		if ((e < 0) != (w.err != 0))
-			__builtin_trap();
+		}
 		it = pb_r_init(out, w.len);
 		while (!w.err && tk_pids_resp_next(&it, &pi) > 0) {
 			count2++;
@@ -552,17 +529,18 @@ static int fz_v1_reply_dec(const uint8_t *p, size_t n, union fz_msg *m)
 			    (pi.has_info && !pb_str_eq(pi.info.type_url, V1_PROCESS_DETAILS_URL)))
 				__builtin_trap();
 		}
-		if (!w.err && count2 != count)
+		if (w.err || count2 != count)
 			__builtin_trap();
 	} else {
 		struct tk_pid_resp pr;
-		e = tk_pid_resp_decode(c, n - 1, &pr);
-		v1_start_resp_from_task(&w, c, n - 1, fz_name_of);
-		if ((e < 0) != (w.err != 0))
-			__builtin_trap();
-		if (!w.err && (v1_start_resp_decode(out, w.len, &sr) < 0 || sr.pid != pr.pid ||
-		               !pb_str_eq(sr.id, fz_name_of(pr.pid))))
-			__builtin_trap();
+		if ((e = tk_pid_resp_decode(c, n - 1, &pr)) == 0) {
+			const char *name = fz_name_of(pr.pid);
+			struct v1_start_resp v1 = { pb_str_of(name, strlen(name)), pr.pid };
+			v1_start_resp_encode(&w, &v1);
+			if (w.err || v1_start_resp_decode(out, w.len, &sr) < 0 || sr.pid != pr.pid ||
+			    !pb_str_eq(sr.id, name))
+				__builtin_trap();
+		}
 	}
 	free(c);
 	free(out);

@@ -391,13 +391,20 @@ struct xl {
 	uint8_t buf[4096];
 };
 
+/* A v1 request read as a Task API request, written out as the Task API would send it. */
 static struct xl *xlate(const char *method, const struct golden *g, const struct v1_ctx *ctx)
 {
 	static struct xl x;
-	struct pb_w w = pb_w_init(x.buf, sizeof(x.buf));
+	struct tk_request r;
 	memset(&x, 0, sizeof(x));
-	x.e = v1_translate(pb_str_of(method, strlen(method)), g ? g->data : NULL, g ? g->len : 0,
-	                   ctx, &w, &x.method, &x.note);
+	struct pb_w w = pb_w_init(x.buf, sizeof(x.buf));
+	x.e = v1_request_decode(pb_str_of(method, strlen(method)), g ? g->data : NULL,
+	                        g ? g->len : 0, ctx, &r, &x.note);
+	if (x.e == 0) {
+		x.method = tk_method_name(r.method);
+		tk_request_encode(&w, &r);
+		x.e = w.err;
+	}
 	x.len = w.len;
 	return &x;
 }
@@ -456,15 +463,18 @@ static void test_translate_create(void)
 	      "Create: options of another type are ignored and reported");
 
 	/* With no runtime and no flags there is nothing to say: no Options at all. */
-	uint8_t in[64], out[128];
+	uint8_t in[64];
 	struct pb_w w = pb_w_init(in, sizeof(in));
 	pb_put_cstr(&w, 1, "c1");
 	pb_put_cstr(&w, 2, "/b");
-	const char *meth;
-	struct pb_w o2 = pb_w_init(out, sizeof(out));
-	CHECK(v1_translate(pb_str_of("Create", 6), in, w.len, &plain_ctx, &o2, &meth, NULL) == 0 &&
-	          o2.len == w.len && memcmp(out, in, w.len) == 0,
+	struct golden bare = { "create_bare", "CreateTaskRequest", in, w.len, 0 };
+	x = xlate("Create", &bare, &plain_ctx);
+	CHECK(x->e == 0 && x->len == w.len && memcmp(x->buf, in, w.len) == 0,
 	      "Create without runtime or flags: v2 {id, bundle}, no Options Any");
+	struct tk_request r;
+	CHECK(v1_request_decode(pb_str_of("Create", 6), in, w.len, &plain_ctx, &r, NULL) == 0 &&
+	          r.opts == TK_OPTS_NONE && r.rootfs_field == 4 && streq(r.u.create.id, "c1"),
+	      "Create: read in place, the mounts left in the v1 field 4, no options");
 }
 
 static void test_translate_procs(void)
@@ -543,8 +553,9 @@ static void test_translate_container(void)
 		            "pause_req"),
 		      "%s (Empty): v2 %s {id=container}", empties[i][0], empties[i][1]);
 	x = xlate("ShimInfo", v1("empty"), &plain_ctx);
-	CHECK(x->e == V1_LOCAL && x->method == NULL && x->len == 0,
-	      "ShimInfo: answered by the shim itself, nothing written");
+	CHECK(x->e == -V1_EMETHOD && x->method == NULL && x->len == 0 &&
+	          v1_empty_decode(v1("empty")->data, v1("empty")->len) == 0,
+	      "ShimInfo: no Task API request (the shim answers it), its Empty read alone");
 	x = xlate("Pause", v1("kill_req"), &plain_ctx);
 	CHECK(x->e == 0, "Pause: unknown fields of its Empty are skipped");
 	uint8_t bad[] = { 0x0a, 0x05, 'a' };
@@ -634,7 +645,7 @@ static const char *const v1_methods[] = { "State",         "Create",   "Start", 
 
 static int xl_sane(int e)
 {
-	return e == 0 || e == V1_LOCAL || e == -V1_EINIT || e == -V1_EEXISTS ||
+	return e == 0 || e == -V1_EMETHOD || e == -V1_EINIT || e == -V1_EEXISTS ||
 	       (e <= -PB_ETRUNC && e >= -PB_ERANGE && e != -PB_ENOSPC);
 }
 
@@ -668,14 +679,16 @@ static void test_translate_damage(void)
 					abort();
 				memcpy(exact, b, n);
 				struct pb_w w = pb_w_init(out, sizeof(out));
-				const char *tm;
-				int e = v1_translate(pb_str_of(mn, strlen(mn)), exact, n, &full_ctx,
-				                     &w, &tm, NULL);
+				struct tk_request r;
+				int e = v1_request_decode(pb_str_of(mn, strlen(mn)), exact, n,
+				                          &full_ctx, &r, NULL);
 				runs++;
-				insane += !xl_sane(e) || (e == 0) != (tm != NULL);
+				insane += !xl_sane(e) || (e == -V1_EMETHOD) != !strcmp(mn, "ShimInfo");
 				if (e == 0) {
 					translated++;
-					undecodable += !v2_decodes(tm, out, w.len);
+					tk_request_encode(&w, &r);
+					undecodable += w.err || !v2_decodes(tk_method_name(r.method),
+					                                    out, w.len);
 				}
 				free(exact);
 			}
@@ -691,76 +704,45 @@ static void test_translate_damage(void)
 	const struct golden *g = v1("create_req");
 	size_t bad = 0, need = 0;
 	struct pb_w w = pb_w_init(out, sizeof(out));
-	const char *tm;
-	if (v1_translate(pb_str_of("Create", 6), g->data, g->len, &full_ctx, &w, &tm, NULL) == 0)
-		need = w.len;
+	struct tk_request r;
+	if (v1_request_decode(pb_str_of("Create", 6), g->data, g->len, &full_ctx, &r, NULL) == 0) {
+		tk_request_encode(&w, &r);
+		need = w.err ? 0 : w.len;
+	}
 	for (size_t cap = 0; cap < need; cap++) {
 		uint8_t *small = malloc(cap ? cap : 1);
 		if (!small)
 			abort();
 		w = pb_w_init(small, cap);
-		int e =
-		    v1_translate(pb_str_of("Create", 6), g->data, g->len, &full_ctx, &w, &tm, NULL);
-		bad += e != -PB_ENOSPC || tm != NULL || w.len > cap;
+		tk_request_encode(&w, &r);
+		bad += w.err != -PB_ENOSPC || w.len > cap;
 		free(small);
 	}
-	CHECK(need > 0 && bad == 0, "Create: all %zu short writers give -PB_ENOSPC", need);
+	CHECK(need > 0 && bad == 0, "Create written out: all %zu short writers give -PB_ENOSPC",
+	      need);
 }
 
 /* --- replies ------------------------------------------------------------------------------ */
-
-/* The names of the processes of the pids_resp vectors (the third pid is a stray). */
-static const char *names(uint32_t pid)
-{
-	return pid == 4321 ? "redis-7f3a" : pid == 4400 ? "exec-αβγ-1" : "";
-}
-
-/* The start_resp vectors' exec. */
-static const char *exec_name(uint32_t pid)
-{
-	return pid == 4294967295u ? "exec-αβγ-1" : "";
-}
-
-static const char *no_names(uint32_t pid)
-{
-	(void)pid;
-	return "";
-}
 
 static void test_replies(void)
 {
 	uint8_t out[1024];
 	struct pb_w w = pb_w_init(out, sizeof(out));
-	const struct golden *g = golden_get("start_resp");
+	struct v1_start_resp sr = { pb_str_of("exec-αβγ-1", strlen("exec-αβγ-1")), 4294967295u };
 
-	v1_start_resp_from_task(&w, g->data, g->len, exec_name);
+	v1_start_resp_encode(&w, &sr);
 	CHECK(w.err == 0 && same_v1(pb_str_of((const char *)out, w.len), "start_resp"),
-	      "StartResponse: v2 {pid} becomes v1 {id=name, pid}: start_resp");
+	      "StartResponse: {id=name, pid}: start_resp");
+	/* The pids_resp vector: init named by the container id, an exec, a stray pid. */
 	w = pb_w_init(out, sizeof(out));
-	g = golden_get("pids_resp");
-	v1_pids_resp_from_task(&w, g->data, g->len, names);
+	v1_pids_resp_put(&w, 4321, pb_str_of("redis-7f3a", 10));
+	v1_pids_resp_put(&w, 4400, pb_str_of("exec-αβγ-1", strlen("exec-αβγ-1")));
+	v1_pids_resp_put(&w, 4294967295u, pb_str_of("", 0));
 	CHECK(w.err == 0 && same_v1(pb_str_of((const char *)out, w.len), "pids_resp"),
 	      "ListPidsResponse: every named pid gets a containerd.linux.runc.ProcessDetails: "
 	      "pids_resp");
-	w = pb_w_init(out, sizeof(out));
-	v1_pids_resp_from_task(&w, g->data, g->len, no_names);
-	struct pb_r it = pb_r_init(out, w.len);
-	struct tk_process_info pi;
-	int n = 0, infos = 0;
-	while (tk_pids_resp_next(&it, &pi) > 0) {
-		n++;
-		infos += pi.has_info;
-	}
-	CHECK(w.err == 0 && n == 3 && infos == 0, "ListPidsResponse: unknown pids carry no info");
-	w = pb_w_init(out, sizeof(out));
-	v1_start_resp_from_task(&w, (const uint8_t *)"\x08", 1, names);
-	CHECK(w.err == -PB_ETRUNC, "StartResponse: a malformed v2 reply is an error");
-	w = pb_w_init(out, sizeof(out));
-	v1_pids_resp_from_task(&w, (const uint8_t *)"\x0a\x05\x08", 3, names);
-	CHECK(w.err == -PB_ETRUNC, "ListPidsResponse: a malformed v2 reply is an error");
 	w = pb_w_init(out, 5);
-	g = golden_get("pids_resp");
-	v1_pids_resp_from_task(&w, g->data, g->len, names);
+	v1_pids_resp_put(&w, 4321, pb_str_of("redis-7f3a", 10));
 	CHECK(w.err == -PB_ENOSPC && w.len <= 5, "ListPidsResponse: a short buffer is ENOSPC");
 }
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The legacy v1 shim's ttrpc service, containerd.runtime.linux.shim.v1.Shim (PROTOCOL.md 6):
- * each request is translated into the Task API request that serves it (wire/shimv1.h) and run
- * by the Task service (service.h), whose reply is sent as it is or, where v1 differs
- * (StartResponse, ListPidsResponse), rewritten by the call's reply transform.
+ * each request is read as the Task API request that serves it (wire/shimv1.h, nothing encoded
+ * again) and served by the Task service (service.h), which writes the replies where v1 differs
+ * (StartResponse, ListPidsResponse) in v1's form: the call is tagged SVC_DIALECT_V1.
  */
-#ifndef SHIMBOX_CORE_SERVICE_V1_H
-#define SHIMBOX_CORE_SERVICE_V1_H
+#ifndef SHIMBOX_CORE_SVC_V1_H
+#define SHIMBOX_CORE_SVC_V1_H
 
 #include "conn.h"
 

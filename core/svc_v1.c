@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The v1 Shim service: translation to the Task API and back (service_v1.h). */
-#include "service_v1.h"
+/* The v1 Shim service: its requests served as Task API ones (svc_v1.h). */
+#include "svc_v1.h"
 
 #include "log.h"
 #include "service.h"
@@ -34,18 +34,6 @@ int v1_init(const struct v1_config *cfg)
 	return 0;
 }
 
-/* v1's StartResponse names the process: {id=1, pid=2} where v2 has {pid=1}. */
-static void xform_start(struct pb_w *out, const void *payload, size_t n)
-{
-	v1_start_resp_from_task(out, payload, n, svc_proc_name);
-}
-
-/* v1's ListPidsResponse gives every known process a containerd.linux.runc.ProcessDetails. */
-static void xform_pids(struct pb_w *out, const void *payload, size_t n)
-{
-	v1_pids_resp_from_task(out, payload, n, svc_proc_name);
-}
-
 static void log_notes(const struct v1_note *note)
 {
 	static const char *const restore[8] = {
@@ -72,46 +60,44 @@ static void log_notes(const struct v1_note *note)
 		         names);
 }
 
+/* ShimInfo: containerd kills the shim by this pid when it is done. */
+static void shim_info(struct call call, struct pb_str payload)
+{
+	uint8_t buf[16];
+	struct pb_w w = pb_w_init(buf, sizeof(buf));
+	struct tk_pid_resp r = { (uint32_t)getpid() };
+
+	if (v1_empty_decode(payload.p, payload.n) < 0) {
+		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: ShimInfo request");
+		return;
+	}
+	tk_pid_resp_encode(&w, &r);
+	call_reply(call, buf, w.len);
+}
+
 void v1_dispatch(struct call call, const struct tt_req *req)
 {
 	struct v1_note note;
-	const char *method;
-	uint8_t info[16];
+	struct tk_request r;
 
 	if (!pb_str_eq(req->service, V1_SERVICE)) {
 		svc_dispatch(call, req);
 		return;
 	}
 	log_debug("v1 %.*s", (int)req->method.n, (const char *)req->method.p);
-	const char *cid = svc_container_id();
-	struct v1_ctx ctx = { cid, v1.root, v1.criu, v1.criu_work, v1.systemd_cgroup };
-	/* The Task API request is the v1 one plus the container id, an exec id moved, and for
-	 * Create the runc Options: the flags, and fields moved out of the v1 request. */
-	size_t cap = 2 * req->payload.n + 2 * strlen(cid) + strlen(v1.root) + strlen(v1.criu) +
-	             strlen(v1.criu_work) + 256;
-	uint8_t *buf = malloc(cap);
-	if (!buf) {
-		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
+	if (pb_str_eq(req->method, "ShimInfo")) {
+		shim_info(call, req->payload);
 		return;
 	}
-	struct pb_w w = pb_w_init(buf, cap);
-	int e = v1_translate(req->method, req->payload.p, req->payload.n, &ctx, &w, &method, &note);
+	const char *cid = svc_container_id();
+	struct v1_ctx ctx = { cid, v1.root, v1.criu, v1.criu_work, v1.systemd_cgroup };
+	int e = v1_request_decode(req->method, req->payload.p, req->payload.n, &ctx, &r, &note);
 	switch (e) {
 	case 0:
 		log_notes(&note);
-		if (strcmp(method, "Start") == 0)
-			call.xform = xform_start;
-		else if (strcmp(method, "Pids") == 0)
-			call.xform = xform_pids;
-		svc_call_task(call, method, buf, w.len);
+		call.tag = SVC_DIALECT_V1;
+		svc_serve(call, &r);
 		break;
-	case V1_LOCAL: { /* ShimInfo: containerd kills the shim by this pid when it is done */
-		struct pb_w iw = pb_w_init(info, sizeof(info));
-		struct tk_pid_resp r = { (uint32_t)getpid() };
-		tk_pid_resp_encode(&iw, &r);
-		call_reply(call, info, iw.len);
-		break;
-	}
 	case -V1_EMETHOD:
 		call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
 		           (const char *)req->method.p);
@@ -124,9 +110,7 @@ void v1_dispatch(struct call call, const struct tt_req *req)
 		call_error(call, TT_ALREADY_EXISTS, "id %s: already exists", cid);
 		break;
 	default:
-		call_error(call, e == -PB_ENOSPC ? TT_RESOURCE_EXHAUSTED : TT_INTERNAL,
-		           "ttrpc: error unmarshalling payload: %.*s request", (int)req->method.n,
-		           (const char *)req->method.p);
+		call_error(call, TT_INTERNAL, "ttrpc: error unmarshalling payload: %.*s request",
+		           (int)req->method.n, (const char *)req->method.p);
 	}
-	free(buf);
 }
