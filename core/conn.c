@@ -262,7 +262,10 @@ static void conn_frame(struct conn *c)
 	dispatch_fn(call, &req);
 }
 
-/* One non-blocking read: > 0 bytes, 0 when nothing is there yet, -2 at EOF, -1 on an error. */
+/* What a read of the connection ends with, beside bytes or nothing yet (0). */
+enum { RD_CLOSE = -1 /* the connection is to be closed */, RD_EOF = -2 /* the peer half-closed */ };
+
+/* One non-blocking read: > 0 bytes, 0 when nothing is there yet, RD_EOF, or RD_CLOSE. */
 static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 {
 	for (;;) {
@@ -272,8 +275,8 @@ static ssize_t conn_recv(struct conn *c, void *buf, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
-			return -2;
-		return errno == EAGAIN ? 0 : -1;
+			return RD_EOF;
+		return errno == EAGAIN ? 0 : RD_CLOSE;
 	}
 }
 
@@ -333,7 +336,7 @@ static int conn_payload_done(struct conn *c)
 
 /*
  * Reads what is available, frame by frame, and stops as soon as the connection's reply queue
- * reaches CONN_OUT_MAX. Returns 0, -2 at EOF, or -1 once the connection is to be closed.
+ * reaches CONN_OUT_MAX. Returns 0, RD_EOF, or RD_CLOSE.
  */
 static int conn_read(struct conn *c)
 {
@@ -347,9 +350,9 @@ static int conn_read(struct conn *c)
 			return (int)r;
 		int ev = tt_frame_got(&c->rd, (size_t)r);
 		if (ev == TT_FRAME_HEADER && (ev = conn_header(c)) < 0)
-			return -1;
+			return RD_CLOSE;
 		if (ev == TT_FRAME_DONE && conn_payload_done(c) < 0)
-			return -1;
+			return RD_CLOSE;
 	}
 	return 0;
 }
@@ -371,10 +374,10 @@ static void on_conn(struct loop_watch *w, uint32_t events)
 		conn_close(c);
 	} else if (events & (EPOLLIN | EPOLLRDHUP)) {
 		int r = conn_read(c);
-		if (r == -1) {
+		if (r == RD_CLOSE) {
 			conn_close(c);
 		} else {
-			if (r == -2) /* half-closed (SHUT_WR): it still reads; answer what it asked */
+			if (r == RD_EOF) /* half-closed (SHUT_WR): it still reads; answer what it asked */
 				c->rd_eof = 1;
 			conn_update_events(c);
 		}
