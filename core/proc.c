@@ -225,7 +225,7 @@ static void on_exit_delivered(void *ctx)
 static void proc_exit_visible(struct proc *p)
 {
 	struct exit_delivery *d;
-	p->state = P_STOPPED;
+	proc_on(p, PE_EXIT_SHOWN);
 	if (svc_cfg.v1 && (d = calloc(1, sizeof(*d))) != NULL) {
 		d->c = p->c;
 		p->c->refs++;
@@ -428,23 +428,52 @@ const struct proc_rule *proc_check(struct call call, const struct proc *p, enum 
 	return NULL;
 }
 
+/* The flag of a Delete in flight: the container's for an init, the process's own for an exec. */
+static int *deleting_flag(struct proc *p)
+{
+	return p == &p->c->init ? &p->c->deleting : &p->deleting;
+}
+
 void proc_enter(struct proc *p, int ph)
 {
 	switch (ph) {
+	case PH_CREATED:
+		p->starting = 0;
+		*deleting_flag(p) = 0;
+		break;
 	case PH_STARTING:
 		p->starting = 1;
+		break;
+	case PH_RUNNING:
+	case PH_EXITED_RUNNING:
+		p->starting = 0;
+		p->state = P_RUNNING;
 		break;
 	case PH_PAUSING:
 		p->state = P_PAUSING;
 		break;
-	case PH_DELETING:
-	case PH_DELETING_STOPPED:
-		if (p == &p->c->init)
-			p->c->deleting = 1;
-		else
-			p->deleting = 1;
+	case PH_PAUSED:
+	case PH_EXITED_PAUSED:
+		p->state = P_PAUSED;
 		break;
-	default: /* PH_SAME; no request enters another phase */
+	case PH_STOPPED:
+		p->starting = 0;
+		*deleting_flag(p) = 0;
+		p->state = P_STOPPED;
+		break;
+	case PH_DELETING:
+		*deleting_flag(p) = 1;
+		break;
+	case PH_DELETING_STOPPED:
+		*deleting_flag(p) = 1;
+		p->state = P_STOPPED;
+		break;
+	default: /* PH_SAME */
 		break;
 	}
+}
+
+void proc_on(struct proc *p, enum proc_event ev)
+{
+	proc_enter(p, proc_event_next(p != &p->c->init, proc_phase(p), ev));
 }

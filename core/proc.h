@@ -132,8 +132,11 @@ enum proc_phase proc_phase(const struct proc *p);
 /* The rule of request rq on p. Allowed: returns it (proc_enter its next phase once the request
  * is under way). Refused: answers the call with the rule's code and message, returns NULL. */
 const struct proc_rule *proc_check(struct call call, const struct proc *p, enum proc_req rq);
-/* Puts p in phase ph (PH_STARTING, PH_PAUSING, PH_DELETING[_STOPPED]; PH_SAME: nothing). */
+/* Puts p in phase ph (PH_SAME: nothing). The exit itself (p->exited) is data, not set here: an
+ * exited init entering running or paused reads as exited running or exited paused. */
 void proc_enter(struct proc *p, int ph);
+/* Moves p as its event table says for ev (proc_event_next). */
+void proc_on(struct proc *p, enum proc_event ev);
 /* The cgroup OOM callback of a container (ctx): publishes TaskOOM. */
 void proc_on_oom(void *ctx);
 

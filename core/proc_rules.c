@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The [phase][request] rules of an init and of an exec (proc_rules.h). */
+/* The [phase][request] rules and the [phase][event] moves of an init and of an exec (proc_rules.h). */
 #include "proc_rules.h"
 
 #include "wire/ttrpc.h"
@@ -153,6 +153,47 @@ static const struct proc_rule exec_rules[PR_COUNT][PH_COUNT] = {
 	                OK(PH_SAME), OK(PH_SAME), NO(FP, M_RESIZE_STOPPED),
 	                OK(PH_SAME), NO(FP, M_RESIZE_STOPPED) },
 };
+
+/*
+ * [event][phase] -> the phase entered. Cells that cannot occur are PH_SAME: an exit seen while
+ * starting is deferred until the start's end, a Delete done frees the process, and no request
+ * of an exec is in flight in pausing or paused (those are init's).
+ */
+#define S PH_SAME
+#define CR PH_CREATED
+#define RU PH_RUNNING
+#define PD PH_PAUSED
+#define XR PH_EXITED_RUNNING
+#define SP PH_STOPPED
+#define DS PH_DELETING_STOPPED
+static const signed char init_events[PE_COUNT][PH_COUNT] = {
+	/*                 CR  ST  RU  PG  PD  XR  XP  SP  DC  DS */
+	[PE_DONE] =       { S, RU,  S, PD, RU,  S, XR,  S,  S,  S },
+	[PE_FAILED] =     { S, CR,  S, RU,  S,  S,  S,  S, CR, SP },
+	[PE_UNDONE] =     { S, CR,  S, RU,  S,  S,  S,  S, CR, SP },
+	[PE_EXIT_SHOWN] = { SP, S, SP, SP, SP, SP, SP,  S, DS,  S },
+};
+static const signed char exec_events[PE_COUNT][PH_COUNT] = {
+	/*                 CR  ST  RU  PG  PD  XR  XP  SP  DC  DS */
+	[PE_DONE] =       { S, RU,  S,  S,  S,  S,  S,  S,  S,  S },
+	[PE_FAILED] =     { S, SP,  S,  S,  S,  S,  S,  S, CR, SP },
+	[PE_UNDONE] =     { S, CR,  S,  S,  S,  S,  S,  S, CR, SP },
+	[PE_EXIT_SHOWN] = { SP, S, SP,  S,  S, SP, SP,  S, DS,  S },
+};
+#undef S
+#undef CR
+#undef RU
+#undef PD
+#undef XR
+#undef SP
+#undef DS
+
+int proc_event_next(int is_exec, enum proc_phase ph, enum proc_event ev)
+{
+	if ((unsigned)ph >= PH_COUNT || (unsigned)ev >= PE_COUNT)
+		return PH_SAME;
+	return is_exec ? exec_events[ev][ph] : init_events[ev][ph];
+}
 
 const struct proc_rule *proc_rule(int is_exec, enum proc_phase ph, enum proc_req rq)
 {

@@ -7,6 +7,11 @@
  * A phase is derived from a process's state and flags (proc_phase, core/proc.c). A rule either
  * allows the request, naming the phase the process enters while it is in flight (or PH_SAME),
  * or refuses it with a ttrpc code and a message.
+ *
+ * What moves a process without a request is in a second pair of tables, [phase][event]: the
+ * runtime's answer to the request in flight (the phase tells which one it is: Start in
+ * starting, Pause in pausing, Resume in paused, Delete in deleting), and its exit becoming
+ * visible. An event is never refused; the table names the phase it leads to.
  */
 #ifndef SHIMBOX_CORE_PROC_RULES_H
 #define SHIMBOX_CORE_PROC_RULES_H
@@ -43,6 +48,14 @@ enum proc_req {
 	PR_COUNT
 };
 
+enum proc_event {
+	PE_DONE,       /* the runtime did what the request in flight asked */
+	PE_FAILED,     /* the runtime failed it */
+	PE_UNDONE,     /* the request ended before the runtime ran: the phase it entered is left */
+	PE_EXIT_SHOWN, /* the process's exit becomes visible (its event is queued) */
+	PE_COUNT
+};
+
 /* Three bytes a rule: the two tables are 660 bytes. */
 struct proc_rule {
 	unsigned char code; /* 0: allowed; else the ttrpc code of the refusal */
@@ -54,6 +67,9 @@ struct proc_rule {
  * NULL for ph < PH_COUNT and rq < PR_COUNT. A request that does not apply to an exec (Pause...)
  * is refused with INTERNAL. */
 const struct proc_rule *proc_rule(int is_exec, enum proc_phase ph, enum proc_req rq);
+/* The phase a process (an exec if is_exec) in ph enters on ev, or PH_SAME; PH_SAME out of range.
+ * A Delete done leaves the process to be freed: PH_SAME. */
+int proc_event_next(int is_exec, enum proc_phase ph, enum proc_event ev);
 /* The word for a phase in messages: "created", "running"... (an exited init still "running"). */
 const char *proc_phase_word(enum proc_phase ph);
 /* Writes a refusal's message into out (cap bytes, cut if longer): it names the phase's word or

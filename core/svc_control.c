@@ -23,14 +23,12 @@ static void pause_finish(struct op *op)
 	struct proc *p = op->p;
 	int pausing = strcmp(op->what, "pause") == 0;
 	if (op->job.status != 0) {
-		if (p->state == P_PAUSING || p->state == P_PAUSED)
-			p->state = pausing ? P_RUNNING : P_PAUSED;
+		proc_on(p, PE_FAILED);
 		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s",
 		           pausing ? "pause" : "resume", op->job.err);
 		return;
 	}
-	if (p->state != P_STOPPED)
-		p->state = pausing ? P_PAUSED : P_RUNNING;
+	proc_on(p, PE_DONE);
 	if (pausing)
 		svc_publish_id("/tasks/paused", "containerd.events.TaskPaused", op->c->id);
 	else
@@ -53,10 +51,9 @@ static void pause_resume(struct call call, const struct tk_request *r, int pause
 		return;
 	op->what = pause ? "pause" : "resume";
 	const char *args[] = { op->what, c->id, NULL };
-	enum proc_state before = p->state;
 	proc_enter(p, rule->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
-		p->state = before;
+		proc_on(p, PE_UNDONE);
 }
 
 void h_pause(struct call call, const struct tk_request *r)

@@ -25,10 +25,10 @@ static void start_finish(struct op *op)
 	char err[512];
 	int is_init = p == &c->init;
 
-	p->starting = 0;
 	if (op->job.status != 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s",
 		           is_init ? "start" : "exec", op->job.err);
+		proc_on(p, PE_FAILED); /* init: created again; an exec: stopped */
 		if (!is_init && !p->exit_deferred) {
 			/* A failed exec is finished: its stdio is closed and its waiters return. */
 			pio_destroy(&p->io);
@@ -36,11 +36,11 @@ static void start_finish(struct op *op)
 			p->exited = 1;
 			p->exit_status = 255;
 			sys_now(&p->exited_at.seconds, &p->exited_at.nanos);
-			p->state = P_STOPPED;
 			proc_release_waiters(p);
 		}
 	} else if (!is_init && bundle_read_pid_file(op->pidfile, &p->pid) < 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime exec: no pid file");
+		proc_on(p, PE_UNDONE);
 	} else {
 		uint8_t buf[512];
 		struct pb_w w = pb_w_init(buf, sizeof(buf));
@@ -49,16 +49,13 @@ static void start_finish(struct op *op)
 			ev_task_start_encode(&w, &ev);
 			if (!w.err)
 				svc_emit("/tasks/start", "containerd.events.TaskStart", buf, w.len);
-			if (p->state == P_CREATED)
-				p->state = P_RUNNING;
+			proc_on(p, PE_DONE);
 		} else {
-			p->state = P_RUNNING;
-			/* The exit may already be buffered: it is deferred until after ExecStarted.
-			 */
-			p->starting = 1;
+			/* Watched while still starting: an exit already buffered is deferred until
+			 * after ExecStarted. */
 			if (proc_watch(p) < 0)
 				log_error("exec %s: cannot watch pid %d", p->exec_id, (int)p->pid);
-			p->starting = 0;
+			proc_on(p, PE_DONE);
 			if (proc_io_start(p, err, sizeof(err)) < 0)
 				log_warn("exec %s: %s", p->exec_id, err);
 			svc_publish_exec("/tasks/exec-started",
@@ -93,7 +90,7 @@ static void exec_run(struct op *op)
 	args[n++] = op->c->id;
 	args[n] = NULL;
 	if (op_run(op, args, p->io.child_fds, NULL, 0, 0) < 0) {
-		p->starting = 0;
+		proc_on(p, PE_UNDONE);
 		pio_destroy(&p->io);
 		pio_init(&p->io);
 		console_sock_close(&p->console);
@@ -107,7 +104,7 @@ static void exec_on_ready(struct pio *io, int ok)
 	struct op *op = io->ctx;
 	struct proc *p = op->p;
 	if (!ok) {
-		p->starting = 0;
+		proc_on(p, PE_UNDONE);
 		pio_destroy(&p->io);
 		pio_init(&p->io);
 		console_sock_close(&p->console);
@@ -155,7 +152,7 @@ static void start_exec(struct call call, struct container *c, struct proc *p,
 	proc_enter(p, rule->next);
 	e = pio_open(&p->io, &pc, err, sizeof(err));
 	if (e < 0) {
-		p->starting = 0;
+		proc_on(p, PE_UNDONE);
 		pio_init(&p->io);
 		console_sock_close(&p->console);
 		op_fail(op, TT_UNKNOWN, err);
@@ -186,7 +183,7 @@ void h_start(struct call call, const struct tk_request *r)
 	const char *args[] = { "start", c->id, NULL };
 	proc_enter(p, rule->next);
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
-		p->starting = 0;
+		proc_on(p, PE_UNDONE);
 }
 
 /* -- State, Wait -- */
@@ -308,7 +305,7 @@ static void delete_done(struct op *op)
 	uint8_t buf[512];
 
 	if (op->job.status != 0 && !strstr(op->job.err, "does not exist")) {
-		c->deleting = 0;
+		proc_on(p, PE_FAILED);
 		call_error(op->call, TT_UNKNOWN, "failed to delete task: %s", op->job.err);
 		return;
 	}
@@ -335,7 +332,7 @@ static void delete_run(struct op *op)
 	struct container *c = op->c;
 	c->refs++;
 	if (op_run(op, args, NULL, NULL, 0, 0) < 0)
-		c->deleting = 0;
+		proc_on(&c->init, PE_UNDONE);
 	container_unref(c);
 }
 

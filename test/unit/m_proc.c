@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * core/proc: the phase of the rules (proc_phase) as derived from a process's state and flags,
- * for an init and an exec; and proc_enter, which must put a process in exactly the phase each
- * allowed rule names (else a handler would leave it in another than the table says).
+ * for an init and an exec; proc_enter, which must put a process in exactly the phase each
+ * allowed rule names (else a handler would leave it in another than the table says); and
+ * proc_on, which must do the same for each event's move.
  */
 #include "core/proc.h"
 #include "tap.h"
@@ -83,6 +84,27 @@ int main(void)
 		}
 		CHECK(bad == 0 && moves == (kind ? 3 : 4),
 		      "%s: proc_enter puts it in the phase each allowed rule names (%d moves)",
+		      kind ? "an exec" : "an init", moves);
+		bad = moves = 0;
+		for (int ev = 0; ev < PE_COUNT; ev++) {
+			for (int ph = 0; ph < PH_COUNT; ph++) {
+				int next = proc_event_next(kind, (enum proc_phase)ph,
+				                           (enum proc_event)ev);
+				put_in(c, p, ph);
+				proc_on(p, (enum proc_event)ev);
+				enum proc_phase want =
+				    next == PH_SAME ? (enum proc_phase)ph : (enum proc_phase)next;
+				moves += next != PH_SAME;
+				if (proc_phase(p) != want) {
+					bad++;
+					printf("# %s: event %d in %s led to %s, not %s\n",
+					       kind ? "exec" : "init", ev, names[ph],
+					       names[proc_phase(p)], names[want]);
+				}
+			}
+		}
+		CHECK(bad == 0 && moves == (kind ? 12 : 19),
+		      "%s: proc_on puts it in the phase each event's move names (%d moves)",
 		      kind ? "an exec" : "an init", moves);
 	}
 	/* An exec's phase does not depend on the container being deleted, nor init's on an exec's. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/proc_rules: every (process kind, phase, request) cell of the two tables against the grids
- * below, written from PROTOCOL.md 3.2 and the reference's answers, not from the table; the
+ * core/proc_rules: every (process kind, phase, request) cell of the two tables, and every
+ * (kind, phase, event) move, against the grids below, written from PROTOCOL.md 3.2 and the reference's answers, not from the table; the
  * messages of the refusals; the formats' shape. Pure, so it runs under ASan+UBSan.
  */
 #include "core/proc_rules.h"
@@ -25,6 +25,46 @@ static const char *const exec_grid[PR_COUNT] = {
 	[PR_PAUSE] = "IIIIIIIIII",      [PR_RESUME] = "IIIIIIIIII", [PR_UPDATE] = "IIIIIIIIII",
 	[PR_CHECKPOINT] = "IIIIIIIIII", [PR_RESIZE] = ".......F.F",
 };
+/* The events' moves, by phase as above: '.' none; 'C' created, 'R' running, 'P' paused,
+ * 'X' exited running, 'S' stopped, 'E' deleting stopped. Done/failed are the runtime's answer to
+ * the request in flight, the one each phase has: Start (ST), Pause (PG), Resume (PD, XP),
+ * Delete (DC, DS); undone, the request ended before the runtime ran. */
+static const char *const init_moves[PE_COUNT] = {
+	[PE_DONE] = ".R.PR.X...", [PE_FAILED] = ".C.R....CS", [PE_UNDONE] = ".C.R....CS",
+	[PE_EXIT_SHOWN] = "S.SSSSS.E.",
+};
+static const char *const exec_moves[PE_COUNT] = {
+	[PE_DONE] = ".R........", [PE_FAILED] = ".S......CS", [PE_UNDONE] = ".C......CS",
+	[PE_EXIT_SHOWN] = "S.S..SS.E.",
+};
+static const char *const event_names[PE_COUNT] = { "done", "failed", "undone", "exit shown" };
+
+static char move(int next)
+{
+	switch (next) {
+	case PH_SAME: return '.';
+	case PH_CREATED: return 'C';
+	case PH_RUNNING: return 'R';
+	case PH_PAUSED: return 'P';
+	case PH_EXITED_RUNNING: return 'X';
+	case PH_STOPPED: return 'S';
+	case PH_DELETING_STOPPED: return 'E';
+	default: return '?';
+	}
+}
+
+static void moves(int is_exec, const char *const *want)
+{
+	for (int ev = 0; ev < PE_COUNT; ev++) {
+		char got[PH_COUNT + 1];
+		for (int ph = 0; ph < PH_COUNT; ph++)
+			got[ph] = move(proc_event_next(is_exec, (enum proc_phase)ph, (enum proc_event)ev));
+		got[PH_COUNT] = 0;
+		CHECK(strcmp(got, want[ev]) == 0, "%s of %s, by phase: %s (want %s)", event_names[ev],
+		      is_exec ? "an exec" : "an init", got, want[ev]);
+	}
+}
+
 static const char *const req_names[PR_COUNT] = {
 	"Start", "Kill", "Kill --all", "Delete", "Exec", "Start of an exec", "Pause", "Resume",
 	"Update", "Checkpoint", "ResizePty",
@@ -91,6 +131,11 @@ int main(void)
 {
 	grid(0, init_grid);
 	grid(1, exec_grid);
+	moves(0, init_moves);
+	moves(1, exec_moves);
+	CHECK(proc_event_next(0, PH_COUNT, PE_DONE) == PH_SAME &&
+	          proc_event_next(1, PH_RUNNING, PE_COUNT) == PH_SAME,
+	      "an event or phase out of range moves nothing");
 	formats(0);
 	formats(1);
 
