@@ -6,6 +6,14 @@
  * it allocates, and gives it back when it frees. A charge that does not fit fails and charges
  * nothing; the holder then refuses the work with a clear error (a ttrpc RESOURCE_EXHAUSTED, a
  * paused reader), never by growing. Single-threaded, like the loop.
+ *
+ * There is no per-request arena: requests allocate per object, from musl's malloc, and free what
+ * they took before the reply leaves (the long-lived objects, connections, containers, processes,
+ * when they end). Measured (scripts/alloc-count): a State takes 3 allocations, a request of an
+ * Exec/Start/Wait/Delete cycle 6.2 on average, every one freed; a malloc/free pair costs about
+ * 0.2 us, so an arena could save about 0.6 us of a State's round trip and nothing measurable of
+ * an exec's (runc's 20 ms), and memory after 10,000 requests already equals memory after 10
+ * (`make bench`). What the budget bounds would be the same with an arena.
  */
 #ifndef SHIMBOX_CORE_BUDGET_H
 #define SHIMBOX_CORE_BUDGET_H
