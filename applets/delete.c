@@ -10,6 +10,7 @@
 
 #include "core/address.h"
 #include "core/client.h"
+#include "core/exit_record.h"
 #include "core/flags.h"
 #include "core/locate.h"
 #include "core/mount.h"
@@ -427,19 +428,14 @@ static int remove_socket(struct job *j, const char *path)
 	return 1;
 }
 
+/* What the delete action answers: init's pid, and its exit as the shim kept it (or 137). */
 static int print_delete_response(const struct job *j)
 {
-	char path[PATH_MAX], buf[32] = "";
-	long long pid = 0;
 	uint8_t out[64];
 	struct pb_w w = pb_w_init(out, sizeof(out));
-	struct tk_delete_resp r = { .exit_status = 128 + SIGKILL };
+	struct tk_delete_resp r;
 
-	if (sys_fmt(path, sizeof(path), "%s/init.pid", j->loc.bundle) >= 0 &&
-	    sys_read_file(path, buf, sizeof(buf)) > 0 &&
-	    json_int(pb_str_of(buf, strlen(buf)), &pid) == 0 && pid > 0 && pid <= INT_MAX)
-		r.pid = (uint32_t)pid;
-	sys_now(&r.exited_at.seconds, &r.exited_at.nanos);
+	exit_record_delete_resp(j->loc.bundle, &r);
 	tk_delete_resp_encode(&w, &r);
 	return w.err || sys_write_all(1, out, w.len) < 0 ? 1 : 0;
 }

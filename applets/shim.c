@@ -10,6 +10,7 @@
 
 #include "core/address.h"
 #include "core/conn.h"
+#include "core/exit_record.h"
 #include "core/flags.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -416,10 +417,9 @@ static int do_start(const struct shim_flags *fl, const char *argv0)
 
 static int do_delete(const struct shim_flags *fl)
 {
-	char bundle[900], path[1000], buf[32];
+	char bundle[900], path[1000];
 	struct runc_cfg cfg;
 	struct runc_job job;
-	long long pid = 0;
 	int e;
 
 	if (!fl->ns || !*fl->ns || !fl->id || !*fl->id) {
@@ -447,14 +447,11 @@ static int do_delete(const struct shim_flags *fl)
 	if (sys_fmt(path, sizeof(path), "%s/rootfs", bundle) >= 0 &&
 	    (e = mount_unmount_all(path)) < 0)
 		fprintf(stderr, "warning: unmount %s: %s\n", path, strerror(-e));
-	if (sys_fmt(path, sizeof(path), "%s/init.pid", bundle) >= 0 &&
-	    sys_read_file(path, buf, sizeof(buf)) > 0)
-		json_int(pb_str_of(buf, strlen(buf)), &pid);
 
 	uint8_t out[64];
 	struct pb_w w = pb_w_init(out, sizeof(out));
-	struct tk_delete_resp r = { .pid = (uint32_t)pid, .exit_status = 128 + SIGKILL };
-	sys_now(&r.exited_at.seconds, &r.exited_at.nanos);
+	struct tk_delete_resp r;
+	exit_record_delete_resp(bundle, &r);
 	tk_delete_resp_encode(&w, &r);
 	if (w.err || sys_write_all(1, out, w.len) < 0)
 		return 1;

@@ -2,6 +2,8 @@
 /* The task model: containers and processes, their registry, exit order and events (proc.h). */
 #include "proc.h"
 
+#include "exit_record.h"
+
 #include "log.h"
 #include "mount.h"
 #include "publish.h"
@@ -225,6 +227,12 @@ static void on_exit_delivered(void *ctx)
 static void proc_exit_visible(struct proc *p)
 {
 	struct exit_delivery *d;
+	int e;
+	/* Kept before it is published: if the shim dies now, the delete action still has it. */
+	struct exit_record rec = { p->pid, p->exit_status, p->exited_at };
+	if (p == &p->c->init && (e = exit_record_save(p->c->cfg.bundle, &rec)) < 0)
+		log_warn("container %s: cannot keep its exit in the bundle: %s", p->c->id,
+		         strerror(-e));
 	proc_on(p, PE_EXIT_SHOWN);
 	if (svc_cfg.v1 && (d = calloc(1, sizeof(*d))) != NULL) {
 		d->c = p->c;
