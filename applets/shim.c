@@ -23,6 +23,7 @@
 #include "core/sys.h"
 #include "wire/json.h"
 #include "wire/options.h"
+#include "wire/shimbox.h"
 #include "wire/task.h"
 
 #include <errno.h>
@@ -644,7 +645,7 @@ static int print_info(const char *argv0)
 	static uint8_t in[1 << 16], out[(1 << 17) + 512];
 	static char features[1 << 16];
 	char binary[256] = "runc";
-	struct tk_any opts;
+	struct tk_any opts = { 0 };
 	struct opt_runc ro;
 	size_t n = read_stdin(in, sizeof(in));
 	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
@@ -658,20 +659,21 @@ static int print_info(const char *argv0)
 		fprintf(stderr, "shim -info: binary_name is too long\n");
 		return 1;
 	}
-	struct pb_w w = pb_w_init(out, sizeof(out));
-	pb_put_cstr(&w, 1, name);
-	size_t m = pb_begin(&w, 2);
-	pb_put_cstr(&w, 1, shimbox_version);
-	pb_put_cstr(&w, 2, shimbox_revision);
-	pb_end(&w, m);
-	if (have_opts)
-		tk_any_put(&w, 3, &opts);
+	struct sb_runtime_info info = {
+		.name = pb_str_of(name, strlen(name)),
+		.version = { pb_str_of(shimbox_version, strlen(shimbox_version)),
+		             pb_str_of(shimbox_revision, strlen(shimbox_revision)) },
+		.options = opts,
+		.has_options = have_opts,
+	};
 	ssize_t fn = runtime_features(binary, features, sizeof(features));
 	if (fn > 0) {
-		struct tk_any f = { .type_url = pb_str_of(FEATURES_URL, strlen(FEATURES_URL)),
-			            .value = pb_str_of(features, (size_t)fn) };
-		tk_any_put(&w, 4, &f);
+		info.features.type_url = pb_str_of(FEATURES_URL, strlen(FEATURES_URL));
+		info.features.value = pb_str_of(features, (size_t)fn);
+		info.has_features = 1;
 	}
+	struct pb_w w = pb_w_init(out, sizeof(out));
+	sb_runtime_info_encode(&w, &info);
 	if (w.err || sys_write_all(1, out, w.len) < 0) {
 		fprintf(stderr, "shim -info: cannot write the runtime info\n");
 		return 1;

@@ -12,6 +12,7 @@
 #include "publish.h"
 #include "svc_int.h"
 #include "sys.h"
+#include "wire/shimbox.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,6 @@
 
 #define SVC_V2 "containerd.task.v2.Task"
 #define SVC_V3 "containerd.task.v3.Task"
-#define SVC_SHIMBOX "shimbox.v1.Shim"
 #define SHUTDOWN_DRAIN_MS 5000
 
 struct svc_config svc_cfg;
@@ -99,7 +99,7 @@ static const struct method task_methods[] = {
 };
 
 static const struct method shimbox_methods[] = {
-	{ "Dump", h_dump },
+	{ SB_DUMP_METHOD, h_dump },
 };
 
 void svc_dispatch(struct call call, const struct tt_req *req)
@@ -109,7 +109,7 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 	if (pb_str_eq(req->service, SVC_V2) || pb_str_eq(req->service, SVC_V3)) {
 		m = task_methods;
 		n = ARRAY_LEN(task_methods);
-	} else if (pb_str_eq(req->service, SVC_SHIMBOX)) {
+	} else if (pb_str_eq(req->service, SB_SERVICE)) {
 		m = shimbox_methods;
 		n = ARRAY_LEN(shimbox_methods);
 	} else {
