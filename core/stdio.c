@@ -436,109 +436,158 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 
 /* --- setup -------------------------------------------------------------------------------- */
 
-int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
-{
-	int p[2], e, ret = 0;
-	const char *out = cfg->out ? cfg->out : "", *errp = cfg->err ? cfg->err : "";
-	const char *logger_uri = NULL;
+/* Where the output streams go, named by stdout's scheme for both (PROTOCOL.md 5.3). */
+struct pio_target {
+	const char *out, *err;  /* FIFO or file paths, "" for none */
+	const char *logger_uri; /* binary:// or binary-v2://, else NULL */
+	int is_file;            /* file://: out and err are both file */
 	char file[PATH_MAX];
-	int is_file = 0, buffered;
+};
 
-	io->terminal = cfg->terminal;
-	/* stdout names the scheme for both output streams (PROTOCOL.md 5.3). */
-	if (strncmp(out, "binary://", 9) == 0 || strncmp(out, "binary-v2://", 12) == 0) {
-		logger_uri = out;
-		io->ready_strict = out[6] == '-';
-	} else if (strncmp(out, "file://", 7) == 0) {
-		if ((e = file_uri_path(out, file, sizeof(file), err, errcap)) < 0)
+/* Reads the schemes of cfg's output paths into t (and, for binary-v2://, sets
+ * io->ready_strict): 0, or -errno with a message in err. */
+static int pio_target_parse(struct pio *io, const struct pio_cfg *cfg, struct pio_target *t,
+                            char *err, size_t errcap)
+{
+	int e;
+
+	t->out = cfg->out ? cfg->out : "";
+	t->err = cfg->err ? cfg->err : "";
+	t->logger_uri = NULL;
+	t->is_file = 0;
+	if (strncmp(t->out, "binary://", 9) == 0 || strncmp(t->out, "binary-v2://", 12) == 0) {
+		t->logger_uri = t->out;
+		io->ready_strict = t->out[6] == '-';
+	} else if (strncmp(t->out, "file://", 7) == 0) {
+		if ((e = file_uri_path(t->out, t->file, sizeof(t->file), err, errcap)) < 0)
 			return e;
-		out = errp = file;
-		is_file = 1;
-	} else if (strncmp(out, "fifo://", 7) == 0) {
-		out += 7;
-	} else if (strstr(out, "://")) {
-		snprintf(err, errcap, "unknown STDIO scheme in %s", out);
+		t->out = t->err = t->file;
+		t->is_file = 1;
+	} else if (strncmp(t->out, "fifo://", 7) == 0) {
+		t->out += 7;
+	} else if (strstr(t->out, "://")) {
+		snprintf(err, errcap, "unknown STDIO scheme in %s", t->out);
 		return -EINVAL;
 	}
-	if (strncmp(errp, "fifo://", 7) == 0)
-		errp += 7;
+	if (strncmp(t->err, "fifo://", 7) == 0)
+		t->err += 7;
+	return 0;
+}
 
-	if (cfg->in && *cfg->in) {
-		/* The holder, our write end: while open, the reader never sees EOF (clients may
-		 * come and go). */
-		if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err,
-		                   errcap)) < 0)
-			goto fail;
-		if (!cfg->terminal) {
-			if ((e = make_pipe(p, err, errcap)) < 0)
-				goto fail;
-			io->child_fds[0] = p[0];
-			io->in.dst.fd = p[1];
-			io->in.dst_pollable = 1;
-		}
+/* The stdin FIFO and, without a terminal, the container's pipe from it: 0 or -errno. */
+static int open_stdin(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
+	int p[2], e;
+
+	/* The holder, our write end: while open, the reader never sees EOF (clients may come and
+	 * go). */
+	if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err, errcap)) < 0)
+		return e;
+	if (!cfg->terminal) {
+		if ((e = make_pipe(p, err, errcap)) < 0)
+			return e;
+		io->child_fds[0] = p[0];
+		io->in.dst.fd = p[1];
+		io->in.dst_pollable = 1;
 	}
-	if (logger_uri) {
-		int lr[2] = { -1, -1 }, ler[2] = { -1, -1 };
-		if ((e = make_pipe(lr, err, errcap)) < 0)
-			goto fail;
-		if (!cfg->terminal && (e = make_pipe(ler, err, errcap)) < 0) {
-			sys_close(lr[0]);
-			sys_close(lr[1]);
-			goto fail;
-		}
-		if (cfg->terminal) {
-			io->console_out = lr[1]; /* console output feeds the logger's stdout pipe */
-			io->console_out_pollable = 1;
-		} else {
-			io->child_fds[1] = lr[1];
-			io->child_fds[2] = ler[1];
-		}
-		e = start_logger(io, cfg, logger_uri, lr[0], ler[0], err, errcap);
+	return 0;
+}
+
+/* The logging binary's pipes (one, the console's, with a terminal), then the binary itself:
+ * PIO_WAIT or -errno. */
+static int open_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, char *err,
+                       size_t errcap)
+{
+	int lr[2] = { -1, -1 }, ler[2] = { -1, -1 }, e;
+
+	if ((e = make_pipe(lr, err, errcap)) < 0)
+		return e;
+	if (!cfg->terminal && (e = make_pipe(ler, err, errcap)) < 0) {
 		sys_close(lr[0]);
-		sys_close(ler[0]);
-		if (e < 0)
-			goto fail;
-		ret = e;
-	} else if (cfg->terminal) {
-		if (*out && (e = open_output("stdout", out, is_file, &io->console_out,
-		                             &io->console_hold, &io->console_out_pollable,
-		                             &buffered, err, errcap)) < 0)
-			goto fail; /* the console's copier is buffered anyway */
-	} else {
-		const char *paths[2] = { out, errp }, *names[2] = { "stdout", "stderr" };
-		struct pio_copier *cs[2] = { &io->out, &io->err };
-		for (int i = 0; i < 2; i++) {
-			if (!*paths[i])
-				continue;
-			if (i == 1 && is_file && io->out.dst.fd >= 0) {
-				/* One file for both streams: share the appending writer. */
-				if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-					e = -errno;
-					snprintf(err, errcap, "dup: %s", strerror(errno));
-					goto fail;
-				}
-				cs[1]->buffered = 1;
-			} else if ((e = open_output(names[i], paths[i], is_file, &cs[i]->dst.fd,
-			                            &cs[i]->hold_fd, &cs[i]->dst_pollable,
-			                            &cs[i]->buffered, err, errcap)) < 0) {
-				goto fail;
-			}
-			if ((e = make_pipe(p, err, errcap)) < 0)
-				goto fail;
-			cs[i]->src.fd = p[0];
-			io->child_fds[1 + i] = p[1];
-		}
+		sys_close(lr[1]);
+		return e;
 	}
+	if (cfg->terminal) {
+		io->console_out = lr[1]; /* console output feeds the logger's stdout pipe */
+		io->console_out_pollable = 1;
+	} else {
+		io->child_fds[1] = lr[1];
+		io->child_fds[2] = ler[1];
+	}
+	e = start_logger(io, cfg, uri, lr[0], ler[0], err, errcap);
+	sys_close(lr[0]);
+	sys_close(ler[0]);
+	return e;
+}
+
+/* Without a terminal: each output's FIFO or file and the container's pipe into it. */
+static int open_outputs(struct pio *io, const struct pio_target *t, char *err, size_t errcap)
+{
+	const char *paths[2] = { t->out, t->err }, *names[2] = { "stdout", "stderr" };
+	struct pio_copier *cs[2] = { &io->out, &io->err };
+	int p[2], e;
+
+	for (int i = 0; i < 2; i++) {
+		if (!*paths[i])
+			continue;
+		if (i == 1 && t->is_file && io->out.dst.fd >= 0) {
+			/* One file for both streams: share the appending writer. */
+			if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+				e = -errno;
+				snprintf(err, errcap, "dup: %s", strerror(errno));
+				return e;
+			}
+			cs[1]->buffered = 1;
+		} else if ((e = open_output(names[i], paths[i], t->is_file, &cs[i]->dst.fd,
+		                            &cs[i]->hold_fd, &cs[i]->dst_pollable, &cs[i]->buffered,
+		                            err, errcap)) < 0) {
+			return e;
+		}
+		if ((e = make_pipe(p, err, errcap)) < 0)
+			return e;
+		cs[i]->src.fd = p[0];
+		io->child_fds[1 + i] = p[1];
+	}
+	return 0;
+}
+
+/* Gives the container's ends to cfg's uid and gid (io_uid, io_gid), if set: 0 or -errno. */
+static int chown_child_ends(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
 	for (int i = 0; i < 3; i++) {
 		if (io->child_fds[i] >= 0 && cfg->uid >= 0 &&
 		    fchown(io->child_fds[i], (uid_t)cfg->uid,
 		           cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
-			e = -errno;
+			int e = -errno;
 			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid,
 			         strerror(errno));
-			goto fail;
+			return e;
 		}
 	}
+	return 0;
+}
+
+int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
+	struct pio_target t;
+	int e, ret = 0, buffered;
+
+	io->terminal = cfg->terminal;
+	if ((e = pio_target_parse(io, cfg, &t, err, errcap)) < 0)
+		return e;
+	if (cfg->in && *cfg->in && (e = open_stdin(io, cfg, err, errcap)) < 0)
+		goto fail;
+	if (t.logger_uri)
+		e = ret = open_logger(io, cfg, t.logger_uri, err, errcap);
+	else if (cfg->terminal) /* the console's copier is buffered anyway */
+		e = *t.out ? open_output("stdout", t.out, t.is_file, &io->console_out,
+		                         &io->console_hold, &io->console_out_pollable, &buffered,
+		                         err, errcap)
+		           : 0;
+	else
+		e = open_outputs(io, &t, err, errcap);
+	if (e < 0 || (e = chown_child_ends(io, cfg, err, errcap)) < 0)
+		goto fail;
 	return ret;
 fail:
 	pio_destroy(io);
