@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shim-dump: asks a running shim for its state (ttrpc shimbox.v1.Shim/Dump, answered with a
- * message whose field 1 is a JSON document) and prints it, verbatim or as text for people.
+ * DumpResponse holding a JSON document, wire/shimbox) and prints it, verbatim or as text for
+ * people.
  */
 #include "applets.h"
 
@@ -10,14 +11,13 @@
 #include "core/locate.h"
 #include "core/sys.h"
 #include "wire/json.h"
+#include "wire/shimbox.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DUMP_SERVICE "shimbox.v1.Shim"
-#define DUMP_METHOD "Dump"
 #define TIMEOUT_MS 5000
 
 static const char help[] =
@@ -156,100 +156,148 @@ static int print_text(struct pb_str doc)
 
 /* --- the call ----------------------------------------------------------------------------- */
 
-int shim_dump_main(int argc, char **argv)
+struct dump_flags {
+	const char *ns, *id, *state, *bundle, *address;
+	int json;
+};
+
+/* Parses argv into fl: 0, or -1 when the applet is done (help printed, or a usage error) and
+ * exits with *status. */
+static int dump_parse(int argc, char **argv, struct dump_flags *fl, int *status)
 {
-	const char *ns = NULL, *id = NULL, *state = NULL, *bundle = NULL, *address = NULL;
-	int json = 0, i = 1, r;
-	char err[512], addr[256];
-	struct loc l;
+	int i = 1, r;
+	char err[512];
 	const struct flag defs[] = {
-		{ "namespace", FLAG_STR, &ns },    { "id", FLAG_STR, &id },
-		{ "state", FLAG_STR, &state },     { "bundle", FLAG_STR, &bundle },
-		{ "address", FLAG_STR, &address }, { "json", FLAG_BOOL, &json },
+		{ "namespace", FLAG_STR, &fl->ns },    { "id", FLAG_STR, &fl->id },
+		{ "state", FLAG_STR, &fl->state },     { "bundle", FLAG_STR, &fl->bundle },
+		{ "address", FLAG_STR, &fl->address }, { "json", FLAG_BOOL, &fl->json },
 	};
 
+	memset(fl, 0, sizeof(*fl));
 	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
-	if (r == FLAGS_HELP)
-		return fputs(help, stdout) < 0;
+	if (r == FLAGS_HELP) {
+		*status = fputs(help, stdout) < 0;
+		return -1;
+	}
 	if (r == 0 && i < argc) {
 		snprintf(err, sizeof(err), "unexpected argument '%s'", argv[i]);
 		r = FLAGS_ERROR;
-	} else if (r == 0 && address && (bundle || id)) {
+	} else if (r == 0 && fl->address && (fl->bundle || fl->id)) {
 		snprintf(err, sizeof(err), "give -address, or -bundle, or -namespace and -id");
 		r = FLAGS_ERROR;
 	}
 	if (r < 0) {
 		fprintf(stderr, "shim-dump: %s\nrun 'shim-dump --help' for usage\n", err);
-		return EXIT_USAGE;
+		*status = EXIT_USAGE;
+		return -1;
 	}
-	if (address) {
-		snprintf(addr, sizeof(addr), "%s", address);
-	} else {
-		if ((r = loc_resolve(&l, bundle, state, ns, id, err, sizeof(err))) < 0) {
-			fprintf(stderr, "shim-dump: %s\n", err);
-			return r == -EINVAL ? EXIT_USAGE : 1;
-		}
-		if (loc_address(l.bundle, addr, sizeof(addr)) < 0) {
-			fprintf(stderr,
-			        "shim-dump: %s/address is missing: no shim runs for %s/%s "
-			        "(or it was cleaned up)\n",
-			        l.bundle, l.ns, l.id);
-			return 1;
-		}
-		ns = l.ns;
-	}
+	return 0;
+}
 
-	struct ttc c;
-	uint8_t *resp = NULL;
-	size_t len;
-	int code;
-	char msg[512];
-	const struct tt_kv meta[] = { { TTC_META_NS, ns ? ns : "" } };
-	int e = ttc_connect(&c, addr, TIMEOUT_MS);
-	if (e < 0) {
-		fprintf(stderr, "shim-dump: no shim answers at %s: %s\n", addr, strerror(-e));
+/* The shim to ask: its address and the namespace the call names (NULL: none; may point into l). */
+struct dump_target {
+	char addr[256];
+	const char *ns;
+	struct loc l;
+};
+
+/* -address as given, or the address file of the bundle that the flags name: 0, or the exit
+ * status after a message. */
+static int dump_locate(const struct dump_flags *fl, struct dump_target *t)
+{
+	char err[512];
+	int r;
+
+	t->ns = fl->ns;
+	if (fl->address) {
+		snprintf(t->addr, sizeof(t->addr), "%s", fl->address);
+		return 0;
+	}
+	if ((r = loc_resolve(&t->l, fl->bundle, fl->state, fl->ns, fl->id, err, sizeof(err))) < 0) {
+		fprintf(stderr, "shim-dump: %s\n", err);
+		return r == -EINVAL ? EXIT_USAGE : 1;
+	}
+	if (loc_address(t->l.bundle, t->addr, sizeof(t->addr)) < 0) {
+		fprintf(stderr,
+		        "shim-dump: %s/address is missing: no shim runs for %s/%s "
+		        "(or it was cleaned up)\n",
+		        t->l.bundle, t->l.ns, t->l.id);
 		return 1;
 	}
-	e = ttc_call(&c, DUMP_SERVICE, DUMP_METHOD, NULL, 0, meta, ns ? 1 : 0, TIMEOUT_MS, &resp,
-	             &len, &code, msg, sizeof(msg));
+	t->ns = t->l.ns;
+	return 0;
+}
+
+/* Calls Dump: 0 with the reply's payload in *resp (the caller frees it), or 1 after a message. */
+static int dump_call(const struct dump_target *t, uint8_t **resp, size_t *len)
+{
+	struct ttc c;
+	int code;
+	char msg[512];
+	const struct tt_kv meta[] = { { TTC_META_NS, t->ns ? t->ns : "" } };
+	int e = ttc_connect(&c, t->addr, TIMEOUT_MS);
+	*resp = NULL;
+	if (e < 0) {
+		fprintf(stderr, "shim-dump: no shim answers at %s: %s\n", t->addr, strerror(-e));
+		return 1;
+	}
+	e = ttc_call(&c, SB_SERVICE, SB_DUMP_METHOD, NULL, 0, meta, t->ns ? 1 : 0, TIMEOUT_MS, resp,
+	             len, &code, msg, sizeof(msg));
 	ttc_close(&c);
 	if (e < 0) {
-		fprintf(stderr, "shim-dump: the shim at %s did not answer: %s\n", addr,
+		fprintf(stderr, "shim-dump: the shim at %s did not answer: %s\n", t->addr,
 		        strerror(-e));
 		return 1;
 	}
 	if (code == TT_UNIMPLEMENTED) {
 		fprintf(stderr,
-		        "shim-dump: the shim at %s does not implement " DUMP_SERVICE "/" DUMP_METHOD
-		        " (%s): it is not shimbox, or too old\n",
-		        addr, msg);
-		return 1;
-	}
-	if (code != TT_OK) {
-		fprintf(stderr, "shim-dump: the shim at %s refused Dump: %s (%d): %s\n", addr,
+		        "shim-dump: the shim at %s does not implement " SB_SERVICE
+		        "/" SB_DUMP_METHOD " (%s): it is not shimbox, or too old\n",
+		        t->addr, msg);
+	} else if (code != TT_OK) {
+		fprintf(stderr, "shim-dump: the shim at %s refused Dump: %s (%d): %s\n", t->addr,
 		        ttc_code_name(code), code, msg);
-		return 1;
 	}
+	return code == TT_OK ? 0 : 1;
+}
 
-	/* The answer: a message whose field 1 is the JSON document. */
-	struct pb_r rd = pb_r_init(resp, len);
-	struct pb_field f;
-	struct pb_str doc = { 0 };
-	while ((r = pb_next(&rd, &f)) > 0)
-		if (f.num == 1 && (r = pb_as_str(&f, &doc)) < 0)
-			break;
-	if (r < 0 || doc.n == 0) {
-		fprintf(stderr, "shim-dump: the shim at %s sent %s\n", addr,
+/* Prints the document of a Dump reply, as it is (json) or as text: 0, or 1 after a message. */
+static int dump_print(const struct dump_target *t, const uint8_t *resp, size_t len, int json)
+{
+	struct sb_dump_resp m;
+	int r = sb_dump_resp_decode(resp, len, &m);
+	if (r < 0 || m.json.n == 0) {
+		fprintf(stderr, "shim-dump: the shim at %s sent %s\n", t->addr,
 		        r < 0 ? "an answer that does not decode" : "an empty dump");
-		free(resp);
 		return 1;
 	}
 	if (json) {
-		r = fwrite(doc.p, 1, doc.n, stdout) == doc.n && putchar('\n') != EOF ? 0 : -1;
-	} else if ((r = print_text(doc)) < 0) {
+		int whole = fwrite(m.json.p, 1, m.json.n, stdout) == m.json.n;
+		r = whole && putchar('\n') != EOF ? 0 : -1;
+	} else if ((r = print_text(m.json)) < 0) {
 		fprintf(stderr, "shim-dump: the dump is not the JSON object expected: %.*s\n",
-		        (int)(doc.n > 200 ? 200 : doc.n), (const char *)doc.p);
+		        (int)(m.json.n > 200 ? 200 : m.json.n), (const char *)m.json.p);
 	}
-	free(resp);
 	return r < 0 || fflush(stdout) != 0 ? 1 : 0;
+}
+
+int shim_dump_main(int argc, char **argv)
+{
+	struct dump_flags fl;
+	struct dump_target t;
+	uint8_t *resp;
+	size_t len;
+	int r;
+
+	if (dump_parse(argc, argv, &fl, &r) < 0)
+		return r;
+	if ((r = dump_locate(&fl, &t)) != 0)
+		return r;
+	if ((r = dump_call(&t, &resp, &len)) != 0) {
+		free(resp);
+		return r;
+	}
+	r = dump_print(&t, resp, len, fl.json);
+	free(resp);
+	return r;
 }

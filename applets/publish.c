@@ -133,21 +133,27 @@ static ssize_t read_all_stdin(uint8_t *buf, size_t cap)
 	}
 }
 
-int shim_publish_main(int argc, char **argv)
+struct pub_flags {
+	const char *address, *topic, *ns, *event;
+	struct ev_flags ef;
+};
+
+/* Parses argv into pf and checks the namespace: 0, or -1 when the applet is done (help printed,
+ * or a usage error) and exits with *status. */
+static int publish_parse(int argc, char **argv, struct pub_flags *pf, int *status)
 {
-	const char *address = "/run/containerd/containerd.sock", *topic = NULL, *ns = NULL;
-	const char *event = NULL;
-	struct ev_flags ef = { 0 };
-	char err[256], topic_buf[64], type_buf[64], ttaddr[256];
+	char err[256];
 	const struct flag defs[] = {
-		{ "address", FLAG_STR, &address },       { "topic", FLAG_STR, &topic },
-		{ "namespace", FLAG_STR, &ns },          { "event", FLAG_STR, &event },
-		{ "container-id", FLAG_STR, &ef.cid },   { "exec-id", FLAG_STR, &ef.exec_id },
-		{ "id", FLAG_STR, &ef.exec_id },         { "pid", FLAG_U32, &ef.pid },
-		{ "exit-status", FLAG_U32, &ef.status },
+		{ "address", FLAG_STR, &pf->address },     { "topic", FLAG_STR, &pf->topic },
+		{ "namespace", FLAG_STR, &pf->ns },        { "event", FLAG_STR, &pf->event },
+		{ "container-id", FLAG_STR, &pf->ef.cid }, { "exec-id", FLAG_STR, &pf->ef.exec_id },
+		{ "id", FLAG_STR, &pf->ef.exec_id },       { "pid", FLAG_U32, &pf->ef.pid },
+		{ "exit-status", FLAG_U32, &pf->ef.status },
 	};
 	int i = 1, r;
 
+	memset(pf, 0, sizeof(*pf));
+	pf->address = "/run/containerd/containerd.sock";
 	/* `containerd --address A publish --topic T ...`: the word publish may sit among flags. */
 	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
 	if (r == 0 && i < argc && strcmp(argv[i], "publish") == 0) {
@@ -155,110 +161,148 @@ int shim_publish_main(int argc, char **argv)
 		r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
 	}
 	if (r == FLAGS_HELP)
-		return fputs(help, stdout) < 0;
-	if (r < 0)
-		return bad_usage("%s", err);
-	if (i < argc)
-		return bad_usage("unexpected argument '%s'", argv[i]);
-	if (!ns)
-		return bad_usage("%s", "--namespace is required");
-	if (!ev_identifier_valid(pb_str_of(ns, strlen(ns))))
-		return bad_usage("invalid namespace \"%s\": containerd wants letters and digits, "
-		                 "separated by single '.', '_' or '-', at most 76 characters",
-		                 ns);
+		*status = fputs(help, stdout) < 0;
+	else if (r < 0)
+		*status = bad_usage("%s", err);
+	else if (i < argc)
+		*status = bad_usage("unexpected argument '%s'", argv[i]);
+	else if (!pf->ns)
+		*status = bad_usage("%s", "--namespace is required");
+	else if (!ev_identifier_valid(pb_str_of(pf->ns, strlen(pf->ns))))
+		*status = bad_usage("invalid namespace \"%s\": containerd wants letters and "
+		                    "digits, separated by single '.', '_' or '-', at most 76 "
+		                    "characters",
+		                    pf->ns);
+	else
+		return 0;
+	return -1;
+}
 
-	const struct ev_kind *k = NULL;
-	if (event) {
-		if (!(k = find_kind(event)))
+/*
+ * The event's kind (*k, NULL for an event on stdin) and its topic, which --event sets in
+ * topic_buf: 0, or EXIT_USAGE after a message.
+ */
+static int publish_topic(struct pub_flags *pf, const struct ev_kind **k, char *topic_buf,
+                         size_t cap)
+{
+	const struct ev_flags *ef = &pf->ef;
+
+	*k = NULL;
+	if (pf->event) {
+		if (!(*k = find_kind(pf->event)))
 			return bad_usage("unknown --event '%s' (start, exit, delete, oom, paused, "
 			                 "resumed, exec-added, exec-started)",
-			                 event);
-		if (!ef.cid || !*ef.cid)
-			return bad_usage("--event %s needs --container-id", event);
-		if (strncmp(event, "exec-", 5) == 0 && (!ef.exec_id || !*ef.exec_id))
-			return bad_usage("--event %s needs --exec-id", event);
-		snprintf(topic_buf, sizeof(topic_buf), "/tasks/%s", k->name);
-		if (topic && strcmp(topic, topic_buf) != 0)
+			                 pf->event);
+		if (!ef->cid || !*ef->cid)
+			return bad_usage("--event %s needs --container-id", pf->event);
+		if (strncmp(pf->event, "exec-", 5) == 0 && (!ef->exec_id || !*ef->exec_id))
+			return bad_usage("--event %s needs --exec-id", pf->event);
+		snprintf(topic_buf, cap, "/tasks/%s", (*k)->name);
+		if (pf->topic && strcmp(pf->topic, topic_buf) != 0)
 			return bad_usage("--topic does not match --event (whose topic is %s)",
 			                 topic_buf);
-		topic = topic_buf;
-	} else if (ef.cid || ef.exec_id || ef.pid || ef.status) {
+		pf->topic = topic_buf;
+	} else if (ef->cid || ef->exec_id || ef->pid || ef->status) {
 		return bad_usage("%s", "--container-id, --exec-id, --pid and --exit-status go "
 		                       "with --event");
 	}
-	if (!topic)
+	if (!pf->topic)
 		return bad_usage("%s", "--topic (with the event on stdin) or --event is required");
-	if (!ev_topic_valid(pb_str_of(topic, strlen(topic))))
+	if (!ev_topic_valid(pb_str_of(pf->topic, strlen(pf->topic))))
 		return bad_usage("invalid topic \"%s\": it must start with '/' and each component "
 		                 "be a containerd identifier",
-		                 topic);
+		                 pf->topic);
+	return 0;
+}
 
-	/* The event Any: built here, or read from stdin. */
-	uint8_t ebuf[1024], *in = NULL;
-	struct tk_any any;
-	if (k) {
-		struct pb_w w = pb_w_init(ebuf, sizeof(ebuf));
-		encode_event(&w, k, &ef);
-		if (w.err)
-			return bad_usage("%s", "ids too long for an event");
-		snprintf(type_buf, sizeof(type_buf), "containerd.events.%s", k->type);
-		any.type_url = pb_str_of(type_buf, strlen(type_buf));
-		any.value = (struct pb_str){ ebuf, w.len };
-	} else {
-		if (isatty(0))
-			return bad_usage("%s", "expected the event on stdin, a protobuf-encoded "
-			                       "google.protobuf.Any (or use --event)");
-		/* Room for the envelope around it within the 4 MiB of a message. */
-		ssize_t n = (in = malloc(TT_MAX_MSG - 4096)) ? read_all_stdin(in, TT_MAX_MSG - 4096)
-		                                             : -ENOMEM;
-		if (n < 0) {
-			fprintf(stderr, "shim-publish: read stdin: %s\n",
-			        n == -EMSGSIZE ? "event too large" : strerror((int)-n));
-			return 1;
-		}
-		if (n == 0) {
-			fprintf(stderr, "shim-publish: no event on stdin (expected a protobuf "
-			                "google.protobuf.Any)\n");
-			return 1;
-		}
-		if (tk_any_decode(in, (size_t)n, &any) < 0 || any.type_url.n == 0) {
-			fprintf(stderr,
-			        "shim-publish: stdin does not hold a protobuf "
-			        "google.protobuf.Any with a type_url (%zd bytes)\n",
-			        n);
-			return 1;
-		}
+/* The event Any built from the flags: its value in ebuf, its type_url in type_buf. 0, or
+ * EXIT_USAGE after a message. */
+static int event_from_flags(const struct ev_kind *k, const struct ev_flags *ef, uint8_t *ebuf,
+                            size_t ecap, char *type_buf, size_t tcap, struct tk_any *any)
+{
+	struct pb_w w = pb_w_init(ebuf, ecap);
+	encode_event(&w, k, ef);
+	if (w.err)
+		return bad_usage("%s", "ids too long for an event");
+	snprintf(type_buf, tcap, "containerd.events.%s", k->type);
+	any->type_url = pb_str_of(type_buf, strlen(type_buf));
+	any->value = (struct pb_str){ ebuf, w.len };
+	return 0;
+}
+
+/* The event Any read from stdin into *in (the caller frees it, whatever the result): 0, or an
+ * exit status after a message. */
+static int event_from_stdin(uint8_t **in, struct tk_any *any)
+{
+	if (isatty(0))
+		return bad_usage("%s", "expected the event on stdin, a protobuf-encoded "
+		                       "google.protobuf.Any (or use --event)");
+	/* Room for the envelope around it within the 4 MiB of a message. */
+	ssize_t n = (*in = malloc(TT_MAX_MSG - 4096)) ? read_all_stdin(*in, TT_MAX_MSG - 4096)
+	                                              : -ENOMEM;
+	if (n < 0) {
+		fprintf(stderr, "shim-publish: read stdin: %s\n",
+		        n == -EMSGSIZE ? "event too large" : strerror((int)-n));
+		return 1;
 	}
+	if (n == 0) {
+		fprintf(stderr, "shim-publish: no event on stdin (expected a protobuf "
+		                "google.protobuf.Any)\n");
+		return 1;
+	}
+	if (tk_any_decode(*in, (size_t)n, any) < 0 || any->type_url.n == 0) {
+		fprintf(stderr,
+		        "shim-publish: stdin does not hold a protobuf "
+		        "google.protobuf.Any with a type_url (%zd bytes)\n",
+		        n);
+		return 1;
+	}
+	return 0;
+}
 
+/* The ForwardRequest of the event, stamped now, on the heap (*len bytes); NULL after a
+ * message. */
+static uint8_t *forward_req_new(const char *ns, const char *topic, const struct tk_any *any,
+                                size_t *len)
+{
 	struct ev_envelope env = { .ns = pb_str_of(ns, strlen(ns)),
 		                   .topic = pb_str_of(topic, strlen(topic)),
-		                   .event = any };
+		                   .event = *any };
 	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
-	size_t cap = any.value.n + any.type_url.n + strlen(ns) + strlen(topic) + 128;
+	size_t cap = any->value.n + any->type_url.n + strlen(ns) + strlen(topic) + 128;
 	uint8_t *req = malloc(cap);
 	if (!req) {
 		fprintf(stderr, "shim-publish: out of memory\n");
-		return 1;
+		return NULL;
 	}
 	struct pb_w w = pb_w_init(req, cap);
 	ev_forward_req_encode(&w, &env);
-	free(in);
 	if (w.err) {
 		fprintf(stderr, "shim-publish: the event does not fit a ttrpc message\n");
 		free(req);
-		return 1;
+		return NULL;
 	}
+	*len = w.len;
+	return req;
+}
 
-	/* Where: $TTRPC_ADDRESS (as containerd gives shims), else <address>.ttrpc. */
+/* Where: $TTRPC_ADDRESS (as containerd gives shims), else <address>.ttrpc. 0, or EXIT_USAGE
+ * after a message. */
+static int ttrpc_address(const char *address, char *ttaddr, size_t cap)
+{
 	const char *env_addr = getenv("TTRPC_ADDRESS");
 	address = address_socket_path(address);
 	if (env_addr && *env_addr)
-		snprintf(ttaddr, sizeof(ttaddr), "%s", env_addr);
-	else if (sys_fmt(ttaddr, sizeof(ttaddr), "%s.ttrpc", address) < 0) {
-		free(req);
+		snprintf(ttaddr, cap, "%s", env_addr);
+	else if (sys_fmt(ttaddr, cap, "%s.ttrpc", address) < 0)
 		return bad_usage("address too long: %s", address);
-	}
+	return 0;
+}
 
+/* Calls Events.Forward with req: 0 once containerd accepted it, or 1 after a message. */
+static int forward(const char *ttaddr, const char *ns, const char *topic, const uint8_t *req,
+                   size_t len)
+{
 	struct ttc c;
 	uint8_t *resp;
 	size_t resp_len;
@@ -269,13 +313,11 @@ int shim_publish_main(int argc, char **argv)
 	if (e < 0) {
 		fprintf(stderr, "shim-publish: cannot reach containerd at %s: %s\n", ttaddr,
 		        strerror(-e));
-		free(req);
 		return 1;
 	}
-	e = ttc_call(&c, EV_SERVICE, EV_METHOD, req, w.len, meta, ARRAY_LEN(meta), TIMEOUT_MS,
+	e = ttc_call(&c, EV_SERVICE, EV_METHOD, req, len, meta, ARRAY_LEN(meta), TIMEOUT_MS,
 	             &resp, &resp_len, &code, msg, sizeof(msg));
 	ttc_close(&c);
-	free(req);
 	free(resp);
 	if (e < 0) {
 		fprintf(stderr, "shim-publish: sending %s to containerd at %s: %s\n", topic, ttaddr,
@@ -288,4 +330,33 @@ int shim_publish_main(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+int shim_publish_main(int argc, char **argv)
+{
+	struct pub_flags pf;
+	const struct ev_kind *k;
+	char topic_buf[64], type_buf[64], ttaddr[256];
+	uint8_t ebuf[1024], *in = NULL, *req;
+	struct tk_any any;
+	size_t len;
+	int r;
+
+	if (publish_parse(argc, argv, &pf, &r) < 0)
+		return r;
+	if ((r = publish_topic(&pf, &k, topic_buf, sizeof(topic_buf))) != 0)
+		return r;
+	if (k)
+		r = event_from_flags(k, &pf.ef, ebuf, sizeof(ebuf), type_buf, sizeof(type_buf),
+		                     &any);
+	else
+		r = event_from_stdin(&in, &any);
+	req = r == 0 ? forward_req_new(pf.ns, pf.topic, &any, &len) : NULL;
+	free(in);
+	if (r != 0 || !req)
+		return r != 0 ? r : 1;
+	if ((r = ttrpc_address(pf.address, ttaddr, sizeof(ttaddr))) == 0)
+		r = forward(ttaddr, pf.ns, pf.topic, req, len);
+	free(req);
+	return r;
 }

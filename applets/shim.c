@@ -4,9 +4,10 @@
  * leaves a server behind, `delete` cleans up after a container, and with no action it is that
  * server (PROTOCOL.md 2.3-2.8). Named `containerd-shim`, or given a v1 flag, it is the legacy v1
  * shim instead: containerd starts it as the server itself (PROTOCOL.md 6). Flags follow Go's
- * flag package.
+ * flag package. -info is shim_info.c's.
  */
 #include "applets.h"
+#include "shim_info.h"
 
 #include "core/address.h"
 #include "core/conn.h"
@@ -33,12 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 struct shim_flags {
@@ -590,90 +589,12 @@ static int is_v1_name(const char *argv0)
 	return strcmp(b ? b + 1 : argv0, "containerd-shim") == 0;
 }
 
-/* The runtime name containerd resolves to the binary BASE: containerd-shim-NAME-VER is
- * io.containerd.NAME.VER (PROTOCOL.md 2.1, in reverse); any other name is itself. */
-static void runtime_name(const char *base, char *out, size_t cap)
+/* -info: the options Any on stdin (bounded, as start's), the RuntimeInfo on stdout. */
+static int do_info(const char *argv0)
 {
-	const char *prefix = "containerd-shim-", *ver = strrchr(base, '-');
-	size_t pl = strlen(prefix);
-	if (strncmp(base, prefix, pl) == 0 && ver && ver > base + pl)
-		snprintf(out, cap, "io.containerd.%.*s.%s", (int)(ver - base - pl), base + pl, ver + 1);
-	else
-		snprintf(out, cap, "%s", base);
-}
-
-#define FEATURES_URL "types.containerd.io/opencontainers/runtime-spec/1/features/Features"
-
-/*
- * `BINARY features` (the OCI runtime's features JSON) into buf; its length, or -errno, or -EIO
- * if the runtime failed or printed nothing (youki and old runc have no such command).
- */
-static ssize_t runtime_features(const char *binary, char *buf, size_t cap)
-{
-	const char *argv[] = { binary, "features", NULL };
-	int out = memfd_create("runtime-features", MFD_CLOEXEC), st = -1;
-	if (out < 0)
-		return -errno;
-	struct spawn_opts so = { .argv = argv, .fds = { -1, out, -1 }, .fd3 = -1 };
-	pid_t pid = spawn(&so);
-	ssize_t n = pid;
-	if (pid > 0) {
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-		}
-		n = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? pread(out, buf, cap, 0) : -EIO;
-		if (n == 0 || (size_t)n == cap) /* nothing, or more than we hold */
-			n = -EIO;
-	}
-	sys_close(out);
-	return n;
-}
-
-/*
- * -info (containerd 2.x; 2.2's mount manager asks it of every runtime not named
- * io.containerd.runc.v2): the options Any on stdin, a containerd.types.RuntimeInfo on stdout
- * {name=1, version=2 {version=1, revision=2}, options=3 Any, features=4 Any}, features being the
- * OCI runtime's `features` JSON as the reference reports it. No annotations: in particular no
- * containerd.io/runtime-allow-mounts, so containerd's mount manager handles for shimbox exactly
- * the mounts it handles for the reference (for which it never asks).
- */
-static int print_info(const char *argv0)
-{
-	static uint8_t in[1 << 16], out[(1 << 17) + 512];
-	static char features[1 << 16];
-	char binary[256] = "runc";
-	struct tk_any opts;
-	struct opt_runc ro;
+	static uint8_t in[1 << 16];
 	size_t n = read_stdin(in, sizeof(in));
-	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
-	char name[256];
-	runtime_name(base, name, sizeof(name));
-	int have_opts = n && tk_any_decode(in, n, &opts) == 0 && opts.type_url.n;
-
-	if (have_opts && pb_str_eq(opts.type_url, OPT_RUNC_OPTIONS_URL) &&
-	    opt_runc_decode(opts.value.p, opts.value.n, &ro) == 0 && ro.binary_name.n &&
-	    pb_str_copy(binary, sizeof(binary), ro.binary_name) < 0) {
-		fprintf(stderr, "shim -info: binary_name is too long\n");
-		return 1;
-	}
-	struct pb_w w = pb_w_init(out, sizeof(out));
-	pb_put_cstr(&w, 1, name);
-	size_t m = pb_begin(&w, 2);
-	pb_put_cstr(&w, 1, shimbox_version);
-	pb_put_cstr(&w, 2, shimbox_revision);
-	pb_end(&w, m);
-	if (have_opts)
-		tk_any_put(&w, 3, &opts);
-	ssize_t fn = runtime_features(binary, features, sizeof(features));
-	if (fn > 0) {
-		struct tk_any f = { .type_url = pb_str_of(FEATURES_URL, strlen(FEATURES_URL)),
-			            .value = pb_str_of(features, (size_t)fn) };
-		tk_any_put(&w, 4, &f);
-	}
-	if (w.err || sys_write_all(1, out, w.len) < 0) {
-		fprintf(stderr, "shim -info: cannot write the runtime info\n");
-		return 1;
-	}
-	return 0;
+	return shim_info_print(argv0, in, n);
 }
 
 int shim_main(int argc, char **argv)
@@ -690,7 +611,7 @@ int shim_main(int argc, char **argv)
 		return 0;
 	}
 	if (fl.info)
-		return print_info(argc ? argv[0] : "shim");
+		return do_info(argc ? argv[0] : "shim");
 	if (fl.v1 || (argc && is_v1_name(argv[0])))
 		return serve_v1(&fl);
 	if (!fl.action)

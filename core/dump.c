@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* shimbox.v1.Shim/Dump: the shim's state as a JSON document (shim-dump, SIGUSR1). */
+/*
+ * shimbox.v1.Shim/Dump: the shim's state as a JSON document, answered to shim-dump (the reply's
+ * codec is wire/shimbox) and written to the log on SIGUSR1.
+ */
 #include "svc_int.h"
 
 #include "log.h"
 #include "publish.h"
 #include "sys.h"
+#include "wire/shimbox.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -14,16 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* -- Dump: shimbox's own service, for shim-dump and SIGUSR1 -- */
-
-struct sbuf {
+/* The document being written: grows on the heap; err is sticky, as a pb_w's. */
+struct jbuf {
 	char *p;
 	size_t len, cap;
 	int err;
 };
 
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
+static void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jb_printf(struct jbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	for (;;) {
@@ -52,21 +55,21 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 }
 
 /* A JSON string; our ids and paths never hold quotes or control bytes that need more. */
-static void sb_str(struct sbuf *b, const char *s)
+static void jb_str(struct jbuf *b, const char *s)
 {
-	sb_printf(b, "\"");
+	jb_printf(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			sb_printf(b, "\\%c", *s);
+			jb_printf(b, "\\%c", *s);
 		else if ((unsigned char)*s < 0x20)
-			sb_printf(b, "\\u%04x", *s);
+			jb_printf(b, "\\u%04x", *s);
 		else
-			sb_printf(b, "%c", *s);
+			jb_printf(b, "%c", *s);
 	}
-	sb_printf(b, "\"");
+	jb_printf(b, "\"");
 }
 
-static void sb_time(struct sbuf *b, const struct proc *p)
+static void jb_time(struct jbuf *b, const struct proc *p)
 {
 	char t[64] = "";
 	if (p->state == P_STOPPED && p->exited_at.seconds != TK_TS_UNSET_SECONDS) {
@@ -77,7 +80,7 @@ static void sb_time(struct sbuf *b, const struct proc *p)
 		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		         (int)p->exited_at.nanos);
 	}
-	sb_str(b, t);
+	jb_str(b, t);
 }
 
 static long status_kb(const char *file, const char *key)
@@ -101,35 +104,35 @@ static int count_fds(void)
 	return n - 3; /* ".", ".." and the directory's own fd */
 }
 
-static void dump_proc(struct sbuf *b, const struct proc *p)
+static void dump_proc(struct jbuf *b, const struct proc *p)
 {
-	sb_printf(b, "{\"id\":");
-	sb_str(b, p->exec_id[0] ? p->exec_id : p->c->id);
-	sb_printf(b, ",\"exec_id\":");
-	sb_str(b, p->exec_id);
-	sb_printf(b, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":%d,\"exited_at\":", (int)p->pid,
+	jb_printf(b, "{\"id\":");
+	jb_str(b, p->exec_id[0] ? p->exec_id : p->c->id);
+	jb_printf(b, ",\"exec_id\":");
+	jb_str(b, p->exec_id);
+	jb_printf(b, ",\"pid\":%d,\"state\":\"%s\",\"exit_status\":%d,\"exited_at\":", (int)p->pid,
 	          proc_state_word(proc_visible_state(p)), p->exit_status);
-	sb_time(b, p);
-	sb_printf(b, ",\"stdin\":");
-	sb_str(b, p->stdin_path);
-	sb_printf(b, ",\"stdout\":");
-	sb_str(b, p->stdout_path);
-	sb_printf(b, ",\"stderr\":");
-	sb_str(b, p->stderr_path);
-	sb_printf(b, ",\"terminal\":%s}", p->terminal ? "true" : "false");
+	jb_time(b, p);
+	jb_printf(b, ",\"stdin\":");
+	jb_str(b, p->stdin_path);
+	jb_printf(b, ",\"stdout\":");
+	jb_str(b, p->stdout_path);
+	jb_printf(b, ",\"stderr\":");
+	jb_str(b, p->stderr_path);
+	jb_printf(b, ",\"terminal\":%s}", p->terminal ? "true" : "false");
 }
 
 /* The dump document; the caller frees it. */
 static char *dump_json(size_t *len)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct jbuf b = { NULL, 0, 0, 0 };
 	uint64_t sent, dropped;
 	pub_stats(&sent, &dropped);
-	sb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
-	sb_str(&b, svc_cfg.version ? svc_cfg.version : "");
-	sb_printf(&b, ",\"namespace\":");
-	sb_str(&b, svc_cfg.ns);
-	sb_printf(&b,
+	jb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
+	jb_str(&b, svc_cfg.version ? svc_cfg.version : "");
+	jb_printf(&b, ",\"namespace\":");
+	jb_str(&b, svc_cfg.ns);
+	jb_printf(&b,
 	          ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
 	          "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
 	          "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
@@ -139,21 +142,21 @@ static char *dump_json(size_t *len)
 	          status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(),
 	          pub_queued(), (unsigned long long)sent, (unsigned long long)dropped);
 	for (struct container *c = svc_containers; c; c = c->next) {
-		sb_printf(&b, "%s{\"id\":", c == svc_containers ? "" : ",");
-		sb_str(&b, c->id);
-		sb_printf(&b, ",\"bundle\":");
-		sb_str(&b, c->cfg.bundle);
-		sb_printf(&b, ",\"runtime\":");
-		sb_str(&b, c->cfg.binary);
-		sb_printf(&b, ",\"processes\":[");
+		jb_printf(&b, "%s{\"id\":", c == svc_containers ? "" : ",");
+		jb_str(&b, c->id);
+		jb_printf(&b, ",\"bundle\":");
+		jb_str(&b, c->cfg.bundle);
+		jb_printf(&b, ",\"runtime\":");
+		jb_str(&b, c->cfg.binary);
+		jb_printf(&b, ",\"processes\":[");
 		dump_proc(&b, &c->init);
 		for (struct proc *p = c->execs; p; p = p->next) {
-			sb_printf(&b, ",");
+			jb_printf(&b, ",");
 			dump_proc(&b, p);
 		}
-		sb_printf(&b, "]}");
+		jb_printf(&b, "]}");
 	}
-	sb_printf(&b, "]}");
+	jb_printf(&b, "]}");
 	if (b.err) {
 		free(b.p);
 		return NULL;
@@ -174,7 +177,8 @@ void h_dump(struct call call, struct pb_str payload)
 		return;
 	}
 	struct pb_w w = pb_w_init(out, len + 16);
-	pb_put_bytes(&w, 1, js, len);
+	struct sb_dump_resp m = { pb_str_of(js, len) };
+	sb_dump_resp_encode(&w, &m);
 	call_reply(call, out, w.len);
 	free(js);
 	free(out);

@@ -28,12 +28,11 @@ static struct {
 	int attempts;                /* failed runs for item so far */
 } ex;
 
-/* An Any as a top-level message (what `containerd publish` reads on stdin). */
+/* Only the envelope's event Any: `containerd publish` takes the rest from its flags. */
 static int ex_encode(struct pub_item *it, size_t cap, const struct ev_envelope *env)
 {
 	struct pb_w w = pb_w_init(it->data, cap);
-	pb_put_str(&w, 1, env->event.type_url);
-	pb_put_str(&w, 2, env->event.value);
+	tk_any_encode(&w, &env->event);
 	it->len = w.len;
 	return w.err;
 }

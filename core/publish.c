@@ -124,21 +124,13 @@ int pub_init_exec(const char *binary, const char *grpc_address, const char *ns)
 	return 0;
 }
 
-/* The container an event is about: field 1 of every task event (PROTOCOL.md 4.1). */
+/* The container an event is about, for a log line: "?" when the event does not say. */
 static void event_container(const void *event, size_t n, char *id, size_t cap)
 {
-	struct pb_r r = pb_r_init(event, n);
-	struct pb_field f;
 	struct pb_str s;
 
-	snprintf(id, cap, "?");
-	while (pb_next(&r, &f) > 0) {
-		if (f.num == 1) {
-			if (pb_as_str(&f, &s) < 0 || pb_str_copy(id, cap, s) < 0)
-				snprintf(id, cap, "?");
-			return;
-		}
-	}
+	if (ev_container_id(event, n, &s) <= 0 || pb_str_copy(id, cap, s) < 0)
+		snprintf(id, cap, "?");
 }
 
 /* Counts and logs an event that is not queued, and runs its done(ctx). */

@@ -12,6 +12,7 @@
 #include "publish.h"
 #include "svc_int.h"
 #include "sys.h"
+#include "wire/shimbox.h"
 #include "wire/shimv1.h"
 
 #include <stdio.h>
@@ -20,7 +21,6 @@
 
 #define SVC_V2 "containerd.task.v2.Task"
 #define SVC_V3 "containerd.task.v3.Task"
-#define SVC_SHIMBOX "shimbox.v1.Shim"
 #define SHUTDOWN_DRAIN_MS 5000
 
 struct svc_config svc_cfg;
@@ -126,9 +126,9 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 {
 	if (pb_str_eq(req->service, SVC_V2) || pb_str_eq(req->service, SVC_V3))
 		serve_task(call, req);
-	else if (pb_str_eq(req->service, SVC_SHIMBOX) && pb_str_eq(req->method, "Dump"))
+	else if (pb_str_eq(req->service, SB_SERVICE) && pb_str_eq(req->method, SB_DUMP_METHOD))
 		h_dump(call, req->payload);
-	else if (pb_str_eq(req->service, SVC_SHIMBOX))
+	else if (pb_str_eq(req->service, SB_SERVICE))
 		call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
 		           (const char *)req->method.p);
 	else

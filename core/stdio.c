@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* FIFO, file, logger and pty plumbing for container stdio, copied under epoll. */
+/*
+ * FIFO, file and pty plumbing for container stdio, copied under epoll; the logging binary of
+ * binary:// URIs is stdio_logger.c's.
+ */
 #include "stdio.h"
+#include "stdio_int.h"
 
 #include "log.h"
-#include "reaper.h"
-#include "spawn.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,7 @@
 #define SPLICE_CHUNK (1u << 20)
 #define COPY_ROUNDS 16 /* per wakeup, so one busy stream cannot starve the loop */
 #define TTY_BUF 4096
-#define LOGGER_KILL_MS 12000
 #define TTY_GRACE_MS 50
-
-struct pio_logger {
-	pid_t pid;
-	struct loop_timer kill_timer;
-	struct pio *io; /* NULL once the pio is destroyed */
-};
 
 static void copier_reset(struct pio_copier *c, struct pio *io, int is_output)
 {
@@ -320,7 +314,7 @@ static int open_output(const char *what, const char *path, int is_file, int *dst
 	               : open_fifo(what, path, hold, dst, err, errcap);
 }
 
-static int make_pipe(int fds[2], char *err, size_t errcap)
+int pio_pipe(int fds[2], char *err, size_t errcap)
 {
 	if (pipe2(fds, O_CLOEXEC) == 0)
 		return 0;
@@ -328,217 +322,133 @@ static int make_pipe(int fds[2], char *err, size_t errcap)
 	return -errno;
 }
 
-/* --- logging binary ----------------------------------------------------------------------- */
-
-static void on_logger_exit(void *ctx, const struct reap_exit *e)
-{
-	struct pio_logger *lg = ctx;
-	log_debug("logger %d exited with %d", (int)e->pid, e->status);
-	loop_timer_cancel(&lg->kill_timer);
-	if (lg->io)
-		lg->io->logger = NULL;
-	free(lg);
-}
-
-static void on_logger_kill(struct loop_timer *t)
-{
-	struct pio_logger *lg =
-	    (struct pio_logger *)((char *)t - offsetof(struct pio_logger, kill_timer));
-	kill(lg->pid, SIGKILL);
-}
-
-static void ready_done(struct pio *io, int ok)
-{
-	loop_del(&io->ready);
-	sys_closep(&io->ready.fd);
-	if (io->on_ready)
-		io->on_ready(io, ok);
-}
-
-static void on_ready_fd(struct loop_watch *w, uint32_t events)
-{
-	struct pio *io = (struct pio *)((char *)w - offsetof(struct pio, ready));
-	char b;
-	(void)events;
-	ssize_t n = sys_read(w->fd, &b, 1);
-	if (n == -EAGAIN)
-		return;
-	/* A byte: ready. EOF (fd 5 closed): ready for binary://, as ever; a binary-v2:// logger
-	 * must write the byte, so EOF there means it crashed or exited before it was ready. */
-	if (n == 0 && io->ready_strict)
-		log_warn("logging binary did not call ready (it may have crashed or exited prematurely)");
-	ready_done(io, n > 0 || (n == 0 && !io->ready_strict));
-}
-
-/* binary:///path?k=v&k2=v2 (or binary-v2://): args are each key followed by its value. */
-static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, int out_r,
-                        int err_r, char *err, size_t errcap)
-{
-	char buf[2048], env_id[256], env_ns[256];
-	const char *argv[34];
-	const char *envp[3] = { env_id, env_ns, NULL };
-	size_t n = 0;
-	int ready[2], e;
-
-	snprintf(buf, sizeof(buf), "%s", strstr(uri, "://") + 3);
-	char *q = strchr(buf, '?');
-	if (q)
-		*q++ = 0;
-	argv[n++] = buf;
-	for (char *kv = q ? strtok(q, "&") : NULL; kv && n + 2 < ARRAY_LEN(argv);
-	     kv = strtok(NULL, "&")) {
-		char *eq = strchr(kv, '=');
-		if (eq)
-			*eq++ = 0;
-		argv[n++] = kv;
-		if (eq)
-			argv[n++] = eq;
-	}
-	argv[n] = NULL;
-	snprintf(env_id, sizeof(env_id), "CONTAINER_ID=%s", cfg->id ? cfg->id : "");
-	snprintf(env_ns, sizeof(env_ns), "CONTAINER_NAMESPACE=%s", cfg->ns ? cfg->ns : "");
-	if ((e = make_pipe(ready, err, errcap)) < 0)
-		return e;
-	struct spawn_opts o = { .path = buf,
-		                .argv = argv,
-		                .fds = { -1, -1, -1 },
-		                .fd3 = out_r,
-		                .fd4 = err_r,
-		                .fd5 = ready[1],
-		                .envp = envp };
-	pid_t pid = spawn(&o);
-	sys_close(ready[1]);
-	if (pid < 0) {
-		sys_close(ready[0]);
-		snprintf(err, errcap, "start logging binary %s: %s", buf, strerror((int)-pid));
-		return (int)pid;
-	}
-	struct pio_logger *lg = calloc(1, sizeof(*lg));
-	if (!lg || reap_watch(pid, on_logger_exit, lg) < 0) {
-		free(lg);
-		kill(pid, SIGKILL);
-		sys_close(ready[0]);
-		snprintf(err, errcap, "out of memory");
-		return -ENOMEM;
-	}
-	lg->pid = pid;
-	lg->io = io;
-	lg->kill_timer.fn = on_logger_kill;
-	io->logger = lg;
-	io->ready.fd = ready[0];
-	io->ready.fn = on_ready_fd;
-	if ((e = sys_set_nonblock(ready[0], 1)) < 0 || (e = loop_set(&io->ready, EPOLLIN)) < 0) {
-		snprintf(err, errcap, "watch logger: %s", strerror(-e));
-		return e;
-	}
-	return PIO_WAIT;
-}
-
 /* --- setup -------------------------------------------------------------------------------- */
 
-int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
-{
-	int p[2], e, ret = 0;
-	const char *out = cfg->out ? cfg->out : "", *errp = cfg->err ? cfg->err : "";
-	const char *logger_uri = NULL;
+/* Where the output streams go, named by stdout's scheme for both (PROTOCOL.md 5.3). */
+struct pio_target {
+	const char *out, *err;  /* FIFO or file paths, "" for none */
+	const char *logger_uri; /* binary:// or binary-v2://, else NULL */
+	int is_file;            /* file://: out and err are both file */
 	char file[PATH_MAX];
-	int is_file = 0, buffered;
+};
 
-	io->terminal = cfg->terminal;
-	/* stdout names the scheme for both output streams (PROTOCOL.md 5.3). */
-	if (strncmp(out, "binary://", 9) == 0 || strncmp(out, "binary-v2://", 12) == 0) {
-		logger_uri = out;
-		io->ready_strict = out[6] == '-';
-	} else if (strncmp(out, "file://", 7) == 0) {
-		if ((e = file_uri_path(out, file, sizeof(file), err, errcap)) < 0)
+/* Reads the schemes of cfg's output paths into t (and, for binary-v2://, sets
+ * io->ready_strict): 0, or -errno with a message in err. */
+static int pio_target_parse(struct pio *io, const struct pio_cfg *cfg, struct pio_target *t,
+                            char *err, size_t errcap)
+{
+	int e;
+
+	t->out = cfg->out ? cfg->out : "";
+	t->err = cfg->err ? cfg->err : "";
+	t->logger_uri = NULL;
+	t->is_file = 0;
+	if (strncmp(t->out, "binary://", 9) == 0 || strncmp(t->out, "binary-v2://", 12) == 0) {
+		t->logger_uri = t->out;
+		io->ready_strict = t->out[6] == '-';
+	} else if (strncmp(t->out, "file://", 7) == 0) {
+		if ((e = file_uri_path(t->out, t->file, sizeof(t->file), err, errcap)) < 0)
 			return e;
-		out = errp = file;
-		is_file = 1;
-	} else if (strncmp(out, "fifo://", 7) == 0) {
-		out += 7;
-	} else if (strstr(out, "://")) {
-		snprintf(err, errcap, "unknown STDIO scheme in %s", out);
+		t->out = t->err = t->file;
+		t->is_file = 1;
+	} else if (strncmp(t->out, "fifo://", 7) == 0) {
+		t->out += 7;
+	} else if (strstr(t->out, "://")) {
+		snprintf(err, errcap, "unknown STDIO scheme in %s", t->out);
 		return -EINVAL;
 	}
-	if (strncmp(errp, "fifo://", 7) == 0)
-		errp += 7;
+	if (strncmp(t->err, "fifo://", 7) == 0)
+		t->err += 7;
+	return 0;
+}
 
-	if (cfg->in && *cfg->in) {
-		/* The holder, our write end: while open, the reader never sees EOF (clients may
-		 * come and go). */
-		if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err,
-		                   errcap)) < 0)
-			goto fail;
-		if (!cfg->terminal) {
-			if ((e = make_pipe(p, err, errcap)) < 0)
-				goto fail;
-			io->child_fds[0] = p[0];
-			io->in.dst.fd = p[1];
-			io->in.dst_pollable = 1;
-		}
+/* The stdin FIFO and, without a terminal, the container's pipe from it: 0 or -errno. */
+static int open_stdin(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
+	int p[2], e;
+
+	/* The holder, our write end: while open, the reader never sees EOF (clients may come and
+	 * go). */
+	if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err, errcap)) < 0)
+		return e;
+	if (!cfg->terminal) {
+		if ((e = pio_pipe(p, err, errcap)) < 0)
+			return e;
+		io->child_fds[0] = p[0];
+		io->in.dst.fd = p[1];
+		io->in.dst_pollable = 1;
 	}
-	if (logger_uri) {
-		int lr[2] = { -1, -1 }, ler[2] = { -1, -1 };
-		if ((e = make_pipe(lr, err, errcap)) < 0)
-			goto fail;
-		if (!cfg->terminal && (e = make_pipe(ler, err, errcap)) < 0) {
-			sys_close(lr[0]);
-			sys_close(lr[1]);
-			goto fail;
-		}
-		if (cfg->terminal) {
-			io->console_out = lr[1]; /* console output feeds the logger's stdout pipe */
-			io->console_out_pollable = 1;
-		} else {
-			io->child_fds[1] = lr[1];
-			io->child_fds[2] = ler[1];
-		}
-		e = start_logger(io, cfg, logger_uri, lr[0], ler[0], err, errcap);
-		sys_close(lr[0]);
-		sys_close(ler[0]);
-		if (e < 0)
-			goto fail;
-		ret = e;
-	} else if (cfg->terminal) {
-		if (*out && (e = open_output("stdout", out, is_file, &io->console_out,
-		                             &io->console_hold, &io->console_out_pollable,
-		                             &buffered, err, errcap)) < 0)
-			goto fail; /* the console's copier is buffered anyway */
-	} else {
-		const char *paths[2] = { out, errp }, *names[2] = { "stdout", "stderr" };
-		struct pio_copier *cs[2] = { &io->out, &io->err };
-		for (int i = 0; i < 2; i++) {
-			if (!*paths[i])
-				continue;
-			if (i == 1 && is_file && io->out.dst.fd >= 0) {
-				/* One file for both streams: share the appending writer. */
-				if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-					e = -errno;
-					snprintf(err, errcap, "dup: %s", strerror(errno));
-					goto fail;
-				}
-				cs[1]->buffered = 1;
-			} else if ((e = open_output(names[i], paths[i], is_file, &cs[i]->dst.fd,
-			                            &cs[i]->hold_fd, &cs[i]->dst_pollable,
-			                            &cs[i]->buffered, err, errcap)) < 0) {
-				goto fail;
+	return 0;
+}
+
+/* Without a terminal: each output's FIFO or file and the container's pipe into it. */
+static int open_outputs(struct pio *io, const struct pio_target *t, char *err, size_t errcap)
+{
+	const char *paths[2] = { t->out, t->err }, *names[2] = { "stdout", "stderr" };
+	struct pio_copier *cs[2] = { &io->out, &io->err };
+	int p[2], e;
+
+	for (int i = 0; i < 2; i++) {
+		if (!*paths[i])
+			continue;
+		if (i == 1 && t->is_file && io->out.dst.fd >= 0) {
+			/* One file for both streams: share the appending writer. */
+			if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+				e = -errno;
+				snprintf(err, errcap, "dup: %s", strerror(errno));
+				return e;
 			}
-			if ((e = make_pipe(p, err, errcap)) < 0)
-				goto fail;
-			cs[i]->src.fd = p[0];
-			io->child_fds[1 + i] = p[1];
+			cs[1]->buffered = 1;
+		} else if ((e = open_output(names[i], paths[i], t->is_file, &cs[i]->dst.fd,
+		                            &cs[i]->hold_fd, &cs[i]->dst_pollable, &cs[i]->buffered,
+		                            err, errcap)) < 0) {
+			return e;
 		}
+		if ((e = pio_pipe(p, err, errcap)) < 0)
+			return e;
+		cs[i]->src.fd = p[0];
+		io->child_fds[1 + i] = p[1];
 	}
+	return 0;
+}
+
+/* Gives the container's ends to cfg's uid and gid (io_uid, io_gid), if set: 0 or -errno. */
+static int chown_child_ends(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
 	for (int i = 0; i < 3; i++) {
 		if (io->child_fds[i] >= 0 && cfg->uid >= 0 &&
 		    fchown(io->child_fds[i], (uid_t)cfg->uid,
 		           cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
-			e = -errno;
+			int e = -errno;
 			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid,
 			         strerror(errno));
-			goto fail;
+			return e;
 		}
 	}
+	return 0;
+}
+
+int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+{
+	struct pio_target t;
+	int e, ret = 0, buffered;
+
+	io->terminal = cfg->terminal;
+	if ((e = pio_target_parse(io, cfg, &t, err, errcap)) < 0)
+		return e;
+	if (cfg->in && *cfg->in && (e = open_stdin(io, cfg, err, errcap)) < 0)
+		goto fail;
+	if (t.logger_uri)
+		e = ret = pio_logger_open(io, cfg, t.logger_uri, err, errcap);
+	else if (cfg->terminal) /* the console's copier is buffered anyway */
+		e = *t.out ? open_output("stdout", t.out, t.is_file, &io->console_out,
+		                         &io->console_hold, &io->console_out_pollable, &buffered,
+		                         err, errcap)
+		           : 0;
+	else
+		e = open_outputs(io, &t, err, errcap);
+	if (e < 0 || (e = chown_child_ends(io, cfg, err, errcap)) < 0)
+		goto fail;
 	return ret;
 fail:
 	pio_destroy(io);
@@ -645,10 +555,5 @@ void pio_destroy(struct pio *io)
 	sys_closep(&io->master);
 	sys_closep(&io->console_out);
 	sys_closep(&io->console_hold);
-	if (io->logger) {
-		io->logger->io = NULL;
-		kill(io->logger->pid, SIGTERM);
-		loop_timer_arm(&io->logger->kill_timer, LOGGER_KILL_MS);
-		io->logger = NULL;
-	}
+	pio_logger_release(io);
 }

@@ -129,6 +129,18 @@ static int is_alnum(uint8_t c)
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+int ev_container_id(const void *event, size_t n, struct pb_str *id)
+{
+	struct pb_r r = pb_r_init(event, n);
+	struct pb_field f;
+	int e;
+
+	while ((e = pb_next(&r, &f)) > 0)
+		if (f.num == 1)
+			return (e = pb_as_str(&f, id)) < 0 ? e : 1;
+	return e;
+}
+
 int ev_identifier_valid(struct pb_str s)
 {
 	int after_sep = 1; /* a leading separator is as bad as two in a row */

@@ -109,6 +109,13 @@ void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t
                             const struct tt_kv *meta, size_t nmeta);
 
 /*
+ * The container an encoded task event is about: its first field 1, container_id in every task
+ * event (PROTOCOL.md 4.1). 1 with *id set; 0 if the event has no field 1; -PB_EWIRETYPE if the
+ * first field 1 is not length-delimited, or -PB_E* if the event is malformed before it.
+ */
+int ev_container_id(const void *event, size_t n, struct pb_str *id) PB_WARN;
+
+/*
  * Identifier rule that containerd applies to namespaces and topic components
  * (^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$, at most 76 characters). 1 if valid.
  */

@@ -45,6 +45,11 @@ int tk_any_decode(const void *p, size_t n, struct tk_any *m)
 	return pb_decode_msg(&tk_any_desc, p, n, m);
 }
 
+void tk_any_encode(struct pb_w *w, const struct tk_any *m)
+{
+	pb_encode_msg(w, &tk_any_desc, m);
+}
+
 void tk_any_put(struct pb_w *w, uint32_t num, const struct tk_any *m)
 {
 	pb_put_msg(w, num, &tk_any_desc, m);

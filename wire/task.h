@@ -44,6 +44,8 @@ int tk_timestamp_decode(const void *p, size_t n, struct tk_timestamp *m) PB_WARN
 /* Writes field num as a nested Timestamp (always present, even if zero). */
 void tk_timestamp_put(struct pb_w *w, uint32_t num, const struct tk_timestamp *m);
 int tk_any_decode(const void *p, size_t n, struct tk_any *m) PB_WARN;
+/* An Any as a whole message (what `containerd publish` reads on stdin). */
+void tk_any_encode(struct pb_w *w, const struct tk_any *m);
 /* Writes field num as a nested Any (always present). */
 void tk_any_put(struct pb_w *w, uint32_t num, const struct tk_any *m);
 int tk_mount_decode(const void *p, size_t n, struct tk_mount *m) PB_WARN;

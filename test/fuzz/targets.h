@@ -13,6 +13,7 @@
 
 #include "wire/events.h"
 #include "wire/options.h"
+#include "wire/shimbox.h"
 #include "wire/shimv1.h"
 #include "wire/task.h"
 #include "wire/ttrpc.h"
@@ -72,6 +73,9 @@ enum {
 	FZ_V1_CKPT_OPTS = 46,
 	FZ_V1_TRANSLATE = 47, /* next byte: a method of fz_v1_methods, then its request */
 	FZ_V1_REPLY = 48,     /* next byte: 0 StartResponse, 1 PidsResponse (v2), then the reply */
+	/* shimbox's own (wire/shimbox.h). */
+	FZ_DUMP_RESP = 49,
+	FZ_RUNTIME_INFO = 50,
 	FZ_COUNT
 };
 
@@ -113,6 +117,8 @@ union fz_msg {
 	struct v1_create_req v1_create;
 	struct v1_start_resp v1_start_resp;
 	struct v1_create_opts v1_create_opts;
+	struct sb_dump_resp dump_resp;
+	struct sb_runtime_info runtime_info;
 };
 
 /* dec: decodes p[0..n) into m (and walks every repeated field); enc: encodes m (p, n: its input).
@@ -135,12 +141,6 @@ struct fz_target {
 		(void)n;                                                                           \
 		encode(w, &m->member);                                                             \
 	}
-
-static void fz_any_put(struct pb_w *w, const struct tk_any *m)
-{
-	pb_put_str(w, 1, m->type_url);
-	pb_put_str(w, 2, m->value);
-}
 
 static void fz_ts_put(struct pb_w *w, const struct tk_timestamp *m)
 {
@@ -175,7 +175,7 @@ FZ_PLAIN(wait_resp, wait_resp, tk_wait_resp_decode, tk_wait_resp_encode)
 FZ_PLAIN(stats_resp, stats_resp, tk_stats_resp_decode, tk_stats_resp_encode)
 FZ_PLAIN(connect_resp, connect_resp, tk_connect_resp_decode, tk_connect_resp_encode)
 FZ_PLAIN(timestamp, timestamp, tk_timestamp_decode, fz_ts_put)
-FZ_PLAIN(any, any, tk_any_decode, fz_any_put)
+FZ_PLAIN(any, any, tk_any_decode, tk_any_encode)
 FZ_PLAIN(mount, mount, tk_mount_decode, fz_mount_put)
 FZ_PLAIN(ev_start, ev_start, ev_task_start_decode, ev_task_start_encode)
 FZ_PLAIN(ev_exit, ev_exit, ev_task_exit_decode, ev_task_exit_encode)
@@ -200,6 +200,8 @@ FZ_PLAIN(v1_ckpt_opts_plain, ckpt_opts, v1_checkpoint_opts_decode, v1_checkpoint
 FZ_PLAIN(v1_create_plain, v1_create, v1_create_req_decode, v1_create_req_encode)
 FZ_PLAIN(v1_create_opts_plain, v1_create_opts, v1_create_opts_decode, v1_create_opts_encode)
 FZ_PLAIN(ev_create_plain, ev_create, ev_task_create_decode, ev_task_create_encode)
+FZ_PLAIN(dump_resp, dump_resp, sb_dump_resp_decode, sb_dump_resp_encode)
+FZ_PLAIN(runtime_info, runtime_info, sb_runtime_info_decode, sb_runtime_info_encode)
 
 static void fz_resp_put(struct pb_w *w, const struct tt_resp *m)
 {
@@ -597,6 +599,8 @@ static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_V1_CKPT_OPTS] = { fz_v1_ckpt_opts_dec, fz_v1_ckpt_opts_plain_enc },
 	[FZ_V1_TRANSLATE] = { fz_v1_translate_dec, fz_raw_enc },
 	[FZ_V1_REPLY] = { fz_v1_reply_dec, fz_raw_enc },
+	[FZ_DUMP_RESP] = { fz_dump_resp_dec, fz_dump_resp_enc },
+	[FZ_RUNTIME_INFO] = { fz_runtime_info_dec, fz_runtime_info_enc },
 };
 
 /* Runs target t on p[0..n), a buffer of exactly n bytes; returns the decoder's result. */

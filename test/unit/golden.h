@@ -204,7 +204,7 @@ static inline void golden_reencode(const struct golden *g, const struct codec *c
 
 /*
  * Runs every vector of a table whose name starts with prefix (prefix NULL: every vector that
- * starts with none of "tt_", "ev_", "opt_") through the codec of its type.
+ * starts with none of "tt_", "ev_", "opt_", "sb_") through the codec of its type.
  */
 static inline void golden_suite_in(const struct golden *tab, size_t count, const char *prefix,
                                    const struct codec *codecs, size_t ncodecs)
@@ -215,7 +215,7 @@ static inline void golden_suite_in(const struct golden *tab, size_t count, const
 		const struct codec *c = NULL;
 		if (prefix ? strncmp(g->name, prefix, strlen(prefix)) != 0
 		           : (!strncmp(g->name, "tt_", 3) || !strncmp(g->name, "ev_", 3) ||
-		              !strncmp(g->name, "opt_", 4)))
+		              !strncmp(g->name, "opt_", 4) || !strncmp(g->name, "sb_", 3)))
 			continue;
 		for (size_t k = 0; k < ncodecs; k++)
 			if (strcmp(codecs[k].type, g->type) == 0)

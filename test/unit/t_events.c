@@ -328,6 +328,34 @@ static void topic(const char *s, int want)
 	CHECK(ev_topic_valid(S(s)) == want, "topic \"%s\" is %svalid", s, want ? "" : "in");
 }
 
+static void test_container_id(void)
+{
+	struct pb_str id;
+	const char *names[] = { "ev_task_create", "ev_task_exit", "ev_task_delete_exec",
+		                "ev_task_oom", "ev_task_exec_started", "ev_task_checkpointed" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct golden *g = golden_get(names[i]);
+		CHECK(ev_container_id(g->data, g->len, &id) == 1 && pb_str_eq(id, "redis-7f3a"),
+		      "%s: the container id for the log", names[i]);
+	}
+	static const uint8_t later[] = { 0x10, 0x07, 0x0a, 0x01, 'c', 0x0a, 0x01, 'd' };
+	CHECK(ev_container_id(later, sizeof(later), &id) == 1 && pb_str_eq(id, "c"),
+	      "container id: found after other fields, the first occurrence wins");
+	static const uint8_t none[] = { 0x10, 0x07 };
+	CHECK(ev_container_id(none, sizeof(none), &id) == 0 && ev_container_id("", 0, &id) == 0,
+	      "container id: an event without one says so");
+	static const uint8_t varint[] = { 0x08, 0x07 };
+	CHECK(ev_container_id(varint, sizeof(varint), &id) == -PB_EWIRETYPE,
+	      "container id: a varint field 1 is refused");
+	static const uint8_t cut[] = { 0x10, 0x07, 0x0a, 0x05, 'c' };
+	CHECK(ev_container_id(cut, sizeof(cut), &id) == -PB_ETRUNC,
+	      "container id: a field 1 cut short is refused");
+	static const uint8_t bad_after[] = { 0x0a, 0x01, 'c', 0x0a };
+	CHECK(ev_container_id(bad_after, sizeof(bad_after), &id) == 1 && pb_str_eq(id, "c"),
+	      "container id: what follows the first field 1 is not read");
+}
+
 static void test_rules(void)
 {
 	char long_id[80];
@@ -389,6 +417,7 @@ int main(void)
 	test_create_unknown_mount_fields();
 	test_others();
 	test_envelope();
+	test_container_id();
 	test_rules();
 	return tap_done();
 }

@@ -47,12 +47,6 @@ static int params_all_dec(const uint8_t *p, size_t n)
 	return e == 0 && count != m.nextensions ? -PB_ERANGE : e;
 }
 
-static void any_enc_(struct pb_w *w, const struct tk_any *m)
-{
-	pb_put_str(w, 1, m->type_url);
-	pb_put_str(w, 2, m->value);
-}
-
 CODEC_FNS(runc, struct opt_runc, opt_runc_decode, opt_runc_encode)
 CODEC_FNS(ckpt, struct opt_checkpoint, opt_checkpoint_decode, opt_checkpoint_encode)
 CODEC_FNS(pd, struct opt_process_details, opt_process_details_decode, opt_process_details_encode)
@@ -60,7 +54,7 @@ CODEC_FNS(params, struct opt_bootstrap_params, opt_bootstrap_params_decode,
           opt_bootstrap_params_encode)
 CODEC_FNS(result, struct opt_bootstrap_result, opt_bootstrap_result_decode,
           opt_bootstrap_result_encode)
-CODEC_FNS(any, struct tk_any, tk_any_decode, any_enc_)
+CODEC_FNS(any, struct tk_any, tk_any_decode, tk_any_encode)
 
 static const struct codec codecs[] = {
 	{ "Options", runc_dec, runc_enc },

@@ -99,20 +99,14 @@ static int update_all_dec(const uint8_t *p, size_t n)
 	return e == 0 && count != m.nannotations ? -PB_ERANGE : e;
 }
 
-/* Standalone Any and Timestamp have no encoder of their own: they are always nested. */
-static void any_enc_(struct pb_w *w, const struct tk_any *m)
-{
-	pb_put_str(w, 1, m->type_url);
-	pb_put_str(w, 2, m->value);
-}
-
+/* A standalone Timestamp has no encoder of its own: it is always nested. */
 static void ts_enc_(struct pb_w *w, const struct tk_timestamp *m)
 {
 	pb_put_int(w, 1, m->seconds);
 	pb_put_int(w, 2, m->nanos);
 }
 
-CODEC_FNS(any, struct tk_any, tk_any_decode, any_enc_)
+CODEC_FNS(any, struct tk_any, tk_any_decode, tk_any_encode)
 CODEC_FNS(ts, struct tk_timestamp, tk_timestamp_decode, ts_enc_)
 CODEC_FNS(create, struct tk_create_req, tk_create_req_decode, tk_create_req_encode)
 CODEC_FNS(proc, struct tk_proc_req, tk_proc_req_decode, tk_proc_req_encode)
@@ -335,6 +329,11 @@ static void test_simple(void)
 	          streq(any.type_url, "containerd.events.TaskOOM") &&
 	          same(any.value, "ev_task_oom"),
 	      "any_task_oom: the event Any of containerd publish");
+	memset(&any, 0, sizeof(any));
+	any.type_url = pb_str_of("containerd.events.TaskOOM", strlen("containerd.events.TaskOOM"));
+	any.value = golden_str("ev_task_oom");
+	ENCODES_AS("any_task_oom", tk_any_encode(w, &any),
+	           "any_task_oom from C values, as the v1 shim's publish child reads it");
 	CHECK(DECODE("mount", tk_mount_decode, &mnt) == 0 && streq(mnt.type, "bind") &&
 	          streq(mnt.target, "/data") && mount_options(&mnt) == 3,
 	      "mount: three options, the last empty");
