@@ -444,7 +444,8 @@ int shim_delete_main(int argc, char **argv)
 {
 	const char *ns = NULL, *id = NULL, *state = NULL, *bundle = NULL;
 	int force = 0, i = 1, r;
-	char err[512], addr[256];
+	char addr[256];
+	struct err err;
 	struct job j = { 0 };
 	const struct flag defs[] = {
 		{ "namespace", FLAG_STR, &ns }, { "id", FLAG_STR, &id },
@@ -452,19 +453,19 @@ int shim_delete_main(int argc, char **argv)
 		{ "force", FLAG_BOOL, &force }, { "proto", FLAG_BOOL, &j.proto },
 	};
 
-	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, &err);
 	if (r == FLAGS_HELP)
 		return fputs(help, stdout) < 0;
 	if (r == 0 && i < argc) {
-		snprintf(err, sizeof(err), "unexpected argument '%s'", argv[i]);
+		err_msg(&err, "unexpected argument '%s'", argv[i]);
 		r = FLAGS_ERROR;
 	}
 	if (r < 0) {
-		fprintf(stderr, "shim-delete: %s\nrun 'shim-delete --help' for usage\n", err);
+		fprintf(stderr, "shim-delete: %s\nrun 'shim-delete --help' for usage\n", err.msg);
 		return EXIT_USAGE;
 	}
-	if ((r = loc_resolve(&j.loc, bundle, state, ns, id, err, sizeof(err))) < 0) {
-		fprintf(stderr, "shim-delete: %s\n", err);
+	if ((r = loc_resolve(&j.loc, bundle, state, ns, id, &err)) < 0) {
+		fprintf(stderr, "shim-delete: %s\n", err.msg);
 		return r == -EINVAL ? EXIT_USAGE : 1;
 	}
 	if (!force && !loc_in_state_dir(j.loc.bundle)) {

@@ -166,7 +166,7 @@ struct dump_flags {
 static int dump_parse(int argc, char **argv, struct dump_flags *fl, int *status)
 {
 	int i = 1, r;
-	char err[512];
+	struct err err;
 	const struct flag defs[] = {
 		{ "namespace", FLAG_STR, &fl->ns },    { "id", FLAG_STR, &fl->id },
 		{ "state", FLAG_STR, &fl->state },     { "bundle", FLAG_STR, &fl->bundle },
@@ -174,20 +174,20 @@ static int dump_parse(int argc, char **argv, struct dump_flags *fl, int *status)
 	};
 
 	memset(fl, 0, sizeof(*fl));
-	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, &err);
 	if (r == FLAGS_HELP) {
 		*status = fputs(help, stdout) < 0;
 		return -1;
 	}
 	if (r == 0 && i < argc) {
-		snprintf(err, sizeof(err), "unexpected argument '%s'", argv[i]);
+		err_msg(&err, "unexpected argument '%s'", argv[i]);
 		r = FLAGS_ERROR;
 	} else if (r == 0 && fl->address && (fl->bundle || fl->id)) {
-		snprintf(err, sizeof(err), "give -address, or -bundle, or -namespace and -id");
+		err_msg(&err, "give -address, or -bundle, or -namespace and -id");
 		r = FLAGS_ERROR;
 	}
 	if (r < 0) {
-		fprintf(stderr, "shim-dump: %s\nrun 'shim-dump --help' for usage\n", err);
+		fprintf(stderr, "shim-dump: %s\nrun 'shim-dump --help' for usage\n", err.msg);
 		*status = EXIT_USAGE;
 		return -1;
 	}
@@ -205,7 +205,7 @@ struct dump_target {
  * status after a message. */
 static int dump_locate(const struct dump_flags *fl, struct dump_target *t)
 {
-	char err[512];
+	struct err err;
 	int r;
 
 	t->ns = fl->ns;
@@ -213,8 +213,8 @@ static int dump_locate(const struct dump_flags *fl, struct dump_target *t)
 		snprintf(t->addr, sizeof(t->addr), "%s", fl->address);
 		return 0;
 	}
-	if ((r = loc_resolve(&t->l, fl->bundle, fl->state, fl->ns, fl->id, err, sizeof(err))) < 0) {
-		fprintf(stderr, "shim-dump: %s\n", err);
+	if ((r = loc_resolve(&t->l, fl->bundle, fl->state, fl->ns, fl->id, &err)) < 0) {
+		fprintf(stderr, "shim-dump: %s\n", err.msg);
 		return r == -EINVAL ? EXIT_USAGE : 1;
 	}
 	if (loc_address(t->l.bundle, t->addr, sizeof(t->addr)) < 0) {

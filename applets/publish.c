@@ -142,7 +142,7 @@ struct pub_flags {
  * or a usage error) and exits with *status. */
 static int publish_parse(int argc, char **argv, struct pub_flags *pf, int *status)
 {
-	char err[256];
+	struct err err;
 	const struct flag defs[] = {
 		{ "address", FLAG_STR, &pf->address },     { "topic", FLAG_STR, &pf->topic },
 		{ "namespace", FLAG_STR, &pf->ns },        { "event", FLAG_STR, &pf->event },
@@ -155,15 +155,15 @@ static int publish_parse(int argc, char **argv, struct pub_flags *pf, int *statu
 	memset(pf, 0, sizeof(*pf));
 	pf->address = "/run/containerd/containerd.sock";
 	/* `containerd --address A publish --topic T ...`: the word publish may sit among flags. */
-	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, &err);
 	if (r == 0 && i < argc && strcmp(argv[i], "publish") == 0) {
 		i++;
-		r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+		r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, &err);
 	}
 	if (r == FLAGS_HELP)
 		*status = fputs(help, stdout) < 0;
 	else if (r < 0)
-		*status = bad_usage("%s", err);
+		*status = bad_usage("%s", err.msg);
 	else if (i < argc)
 		*status = bad_usage("unexpected argument '%s'", argv[i]);
 	else if (!pf->ns)

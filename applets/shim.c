@@ -102,15 +102,15 @@ static int parse_flags(int argc, char **argv, struct shim_flags *fl)
 		{ "criu-path", FLAG_STR, &f->criu },
 		{ "systemd-cgroup", FLAG_BOOL, &f->systemd_cgroup },
 	};
-	char err[256];
+	struct err err;
 	int i = 1, r;
 
 	memset(fl, 0, sizeof(*fl));
-	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, err, sizeof(err));
+	r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, &i, &err);
 	if (r == FLAGS_HELP)
 		return usage(stdout) == 0 ? -2 : -1;
 	if (r < 0) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", err.msg);
 		usage(stderr);
 		return -1;
 	}

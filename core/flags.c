@@ -33,8 +33,7 @@ static int parse_u32(const char *v, uint32_t *out)
 	return 0;
 }
 
-int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, char *err,
-                size_t errcap)
+int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, struct err *err)
 {
 	for (; *i < argc; (*i)++) {
 		const char *a = argv[*i];
@@ -54,7 +53,7 @@ int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i
 			if (strlen(defs[k].name) == len && strncmp(defs[k].name, a, len) == 0)
 				d = &defs[k];
 		if (!d || len == 0 || a[0] == '-') {
-			snprintf(err, errcap, "flag provided but not defined: -%.*s", (int)len, a);
+			err_msg(err, "flag provided but not defined: -%.*s", (int)len, a);
 			return FLAGS_ERROR;
 		}
 		const char *v = eq ? eq + 1 : NULL;
@@ -65,12 +64,12 @@ int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i
 			}
 			if (parse_bool(v, (int *)d->dst) == 0)
 				continue;
-			snprintf(err, errcap, "invalid boolean value \"%s\" for -%s", v, d->name);
+			err_msg(err, "invalid boolean value \"%s\" for -%s", v, d->name);
 			return FLAGS_ERROR;
 		}
 		if (!v) {
 			if (*i + 1 >= argc) {
-				snprintf(err, errcap, "flag needs an argument: -%s", d->name);
+				err_msg(err, "flag needs an argument: -%s", d->name);
 				return FLAGS_ERROR;
 			}
 			v = argv[++*i];
@@ -78,7 +77,7 @@ int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i
 		if (d->type == FLAG_STR) {
 			*(const char **)d->dst = v;
 		} else if (parse_u32(v, (uint32_t *)d->dst) < 0) {
-			snprintf(err, errcap, "invalid value \"%s\" for flag -%s: %s", v, d->name,
+			err_msg(err, "invalid value \"%s\" for flag -%s: %s", v, d->name,
 			         "not a number from 0 to 4294967295");
 			return FLAGS_ERROR;
 		}

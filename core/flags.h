@@ -7,6 +7,7 @@
 #ifndef SHIMBOX_CORE_FLAGS_H
 #define SHIMBOX_CORE_FLAGS_H
 
+#include "err.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,6 @@ enum { FLAGS_ERROR = -1, FLAGS_HELP = -2 };
  * ("flag provided but not defined: -x", "flag needs an argument: -x",
  * "invalid value \"v\" for flag -x: ...").
  */
-int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, char *err,
-                size_t errcap) __attribute__((warn_unused_result));
+int flags_parse(const struct flag *defs, size_t n, int argc, char **argv, int *i, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -37,20 +37,20 @@ static size_t last_component(const char *p, size_t n, char *out, size_t cap)
 }
 
 int loc_resolve(struct loc *l, const char *bundle, const char *state, const char *ns,
-                const char *id, char *err, size_t errcap)
+                const char *id, struct err *err)
 {
 	char path[PATH_MAX];
 
 	memset(l, 0, sizeof(*l));
 	if (bundle) {
 		if (!*bundle || !realpath(bundle, path) || !is_dir(path)) {
-			snprintf(err, errcap, "no bundle directory at %s", bundle);
+			err_msg(err, "no bundle directory at %s", bundle);
 			return -ENOENT;
 		}
 		size_t rest = last_component(path, strlen(path), l->id, sizeof(l->id));
 		last_component(path, rest, l->ns, sizeof(l->ns));
 	} else if (!ns || !id) {
-		snprintf(err, errcap, "give -namespace and -id, or -bundle");
+		err_msg(err, "give -namespace and -id, or -bundle");
 		return -EINVAL;
 	}
 	if (ns)
@@ -61,14 +61,14 @@ int loc_resolve(struct loc *l, const char *bundle, const char *state, const char
 	if (!valid_name(l->ns) || !valid_name(l->id)) {
 		int ns_ok = valid_name(l->ns);
 		const char *hint = bundle ? " (from the bundle path; give -namespace and -id)" : "";
-		snprintf(err, errcap, "invalid %s \"%s\"%s", ns_ok ? "id" : "namespace",
+		err_msg(err, "invalid %s \"%s\"%s", ns_ok ? "id" : "namespace",
 		         ns_ok ? l->id : l->ns, hint);
 		return -EINVAL;
 	}
 	if (bundle) {
 		if (sys_fmt(l->bundle, sizeof(l->bundle), "%s", path) >= 0)
 			return 0;
-		snprintf(err, errcap, "bundle path too long: %s", path);
+		err_msg(err, "bundle path too long: %s", path);
 		return -EINVAL;
 	}
 
@@ -77,13 +77,13 @@ int loc_resolve(struct loc *l, const char *bundle, const char *state, const char
 	char a[PATH_MAX], b[PATH_MAX];
 	if (sys_fmt(a, sizeof(a), "%s/" LOC_V2_DIR "/%s/%s", state, l->ns, l->id) < 0 ||
 	    sys_fmt(b, sizeof(b), "%s/%s/%s", state, l->ns, l->id) < 0) {
-		snprintf(err, errcap, "state directory path too long: %s", state);
+		err_msg(err, "state directory path too long: %s", state);
 		return -EINVAL;
 	}
 	const char *found = is_dir(a) ? a : is_dir(b) ? b : NULL;
 	if (!found || !realpath(found, path) ||
 	    sys_fmt(l->bundle, sizeof(l->bundle), "%s", path) < 0) {
-		snprintf(err, errcap, "no container %s in namespace %s: %s does not exist", l->id,
+		err_msg(err, "no container %s in namespace %s: %s does not exist", l->id,
 		         l->ns, a);
 		return -ENOENT;
 	}

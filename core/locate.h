@@ -6,6 +6,7 @@
 #ifndef SHIMBOX_CORE_LOCATE_H
 #define SHIMBOX_CORE_LOCATE_H
 
+#include "err.h"
 #include <stddef.h>
 
 #define LOC_STATE_DEFAULT "/run/containerd"
@@ -25,7 +26,7 @@ struct loc {
  * gets a message saying which.
  */
 int loc_resolve(struct loc *l, const char *bundle, const char *state, const char *ns,
-                const char *id, char *err, size_t errcap) __attribute__((warn_unused_result));
+                const char *id, struct err *err) __attribute__((warn_unused_result));
 
 /* 1 if path lies inside a runtime state directory (".../io.containerd.runtime.v2.task/..." or
  * ".../io.containerd.runtime.v1.linux/..."). */

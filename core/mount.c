@@ -47,7 +47,7 @@ static const struct mopt mopts[] = {
 	{ "sync", 0, MS_SYNCHRONOUS },
 };
 
-int mount_one(const struct tk_mount *m, const char *target, char *err, size_t errcap)
+int mount_one(const struct tk_mount *m, const char *target, struct err *err)
 {
 	char type[64], source[1024], data[2048];
 	unsigned long flags = 0;
@@ -57,7 +57,7 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 	int r;
 
 	if (m->type.n >= sizeof(type) || m->source.n >= sizeof(source)) {
-		snprintf(err, errcap, "mount type or source too long");
+		err_msg(err, "mount type or source too long");
 		return -ENAMETOOLONG;
 	}
 	memcpy(type, m->type.p, m->type.n);
@@ -75,7 +75,7 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 			continue;
 		}
 		if (dlen + opt.n + 2 > sizeof(data)) {
-			snprintf(err, errcap, "mount options of %s exceed a page", source);
+			err_msg(err, "mount options of %s exceed a page", source);
 			return -E2BIG;
 		}
 		if (dlen)
@@ -85,19 +85,19 @@ int mount_one(const struct tk_mount *m, const char *target, char *err, size_t er
 		data[dlen] = 0;
 	}
 	if (r < 0) {
-		snprintf(err, errcap, "malformed mount options");
+		err_msg(err, "malformed mount options");
 		return -EINVAL;
 	}
 	if (mount(source, target, type, flags, dlen ? data : NULL) < 0) {
 		int e = errno;
-		snprintf(err, errcap, "mount %s:%s [%s]: %s", type, source, data, strerror(e));
+		err_msg(err, "mount %s:%s [%s]: %s", type, source, data, strerror(e));
 		return -e;
 	}
 	/* A read-only bind needs a second, remounting call to become read-only. */
 	if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
 	    mount("", target, "", flags | MS_REMOUNT, NULL) < 0) {
 		int e = errno;
-		snprintf(err, errcap, "remount %s read-only: %s", target, strerror(e));
+		err_msg(err, "remount %s read-only: %s", target, strerror(e));
 		umount2(target, MNT_DETACH);
 		return -e;
 	}

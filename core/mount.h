@@ -3,12 +3,13 @@
 #ifndef SHIMBOX_CORE_MOUNT_H
 #define SHIMBOX_CORE_MOUNT_H
 
+#include "err.h"
 #include "wire/task.h"
 
 #include <stddef.h>
 
 /* Mounts one Mount onto target; err gets a message on failure. Returns 0 or -errno. */
-int mount_one(const struct tk_mount *m, const char *target, char *err, size_t errcap)
+int mount_one(const struct tk_mount *m, const char *target, struct err *err)
     __attribute__((warn_unused_result));
 /* Unmounts target until nothing is mounted there (EINVAL), retrying EBUSY for up to 2.5 s and
  * detaching as a last resort. Returns 0 or -errno. */

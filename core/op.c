@@ -2,10 +2,13 @@
 /* Calls parked on runtime children, and the wait for output to drain (op.h). */
 #include "op.h"
 
+#include "err.h"
+
 #include "log.h"
 #include "sys.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +53,14 @@ struct op *op_new(struct call call, struct container *c, struct proc *p,
 	return op;
 }
 
-void op_fail(struct op *op, int code, const char *msg)
+void op_fail(struct op *op, int code, const char *fmt, ...)
 {
-	call_error(op->call, code, "%s", msg);
+	struct err e;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	call_error(op->call, code, "%s", e.msg);
 	op_free(op);
 }
 
@@ -61,12 +69,9 @@ int op_run(struct op *op, const char *const *args, const int *fds, const void *i
                   size_t inlen, int flags)
 {
 	int e = runc_run(&op->job, &op->c->cfg, args, fds, in, inlen, flags);
-	if (e < 0) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), "cannot run the OCI runtime %s: %s", op->c->cfg.binary,
-		         strerror(-e));
-		op_fail(op, TT_UNKNOWN, msg);
-	}
+	if (e < 0)
+		op_fail(op, TT_UNKNOWN, "cannot run the OCI runtime %s: %s", op->c->cfg.binary,
+		        strerror(-e));
 	return e;
 }
 

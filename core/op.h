@@ -33,7 +33,7 @@ struct op *op_new(struct call call, struct container *c, struct proc *p,
 /* Releases the job, removes op->path, drops the container's reference. */
 void op_free(struct op *op);
 /* Answers the call with code and msg, then frees op. */
-void op_fail(struct op *op, int code, const char *msg);
+void op_fail(struct op *op, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Runs the runtime for op (runc_run's arguments); on failure answers the call and frees op. */
 int op_run(struct op *op, const char *const *args, const int *fds, const void *in,
            size_t inlen, int flags);

@@ -354,20 +354,20 @@ enum proc_state proc_visible_state(const struct proc *p)
 }
 
 /* Starts a process's IO after the runtime has it: the console's master, or the copiers. */
-int proc_io_start(struct proc *p, char *err, size_t cap)
+int proc_io_start(struct proc *p, struct err *err)
 {
 	int master = -1, e;
 	if (p->terminal) {
 		master = console_sock_recv(&p->console);
 		console_sock_close(&p->console);
 		if (master < 0) {
-			snprintf(err, cap, "no pty master from the runtime: %s", strerror(-master));
+			err_msg(err, "no pty master from the runtime: %s", strerror(-master));
 			return master;
 		}
 	}
 	pio_close_child_ends(&p->io);
 	if ((e = pio_start(&p->io, master)) < 0) {
-		snprintf(err, cap, "start stdio copiers: %s", strerror(-e));
+		err_msg(err, "start stdio copiers: %s", strerror(-e));
 		return e;
 	}
 	return 0;

@@ -126,7 +126,7 @@ const char *proc_state_word(enum proc_state s);
 /* What State reports: an exec of a paused container is paused too. */
 enum proc_state proc_visible_state(const struct proc *p);
 /* Starts a process's IO after the runtime has it: the console's master, or the copiers. */
-int proc_io_start(struct proc *p, char *err, size_t cap);
+int proc_io_start(struct proc *p, struct err *err);
 /* The phase of p's rules (proc_rules.h), derived from its state and flags. */
 enum proc_phase proc_phase(const struct proc *p);
 /* The rule of request rq on p. Allowed: returns it (proc_enter its next phase once the request

@@ -198,26 +198,25 @@ static const char *file_kind(mode_t m)
  * followed. As containerd's fifo package does, the path is opened once with O_PATH and both ends
  * are reopened through /proc/self/fd, so they are the very FIFO that was checked.
  */
-static int open_fifo(const char *what, const char *path, int *rd, int *wr, char *err,
-                     size_t errcap)
+static int open_fifo(const char *what, const char *path, int *rd, int *wr, struct err *err)
 {
 	struct stat st;
 	char proc[64];
 	int e, h = sys_open(path, O_PATH | O_NOFOLLOW, 0);
 
 	if (h < 0) {
-		snprintf(err, errcap, "open %s %s: %s (a plain stdio path must be an existing FIFO)",
+		err_msg(err, "open %s %s: %s (a plain stdio path must be an existing FIFO)",
 		         what, path, strerror(-h));
 		return h;
 	}
 	if (fstat(h, &st) < 0) {
 		e = -errno;
-		snprintf(err, errcap, "stat %s %s: %s", what, path, strerror(errno));
+		err_msg(err, "stat %s %s: %s", what, path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISFIFO(st.st_mode)) {
 		e = -EINVAL;
-		snprintf(err, errcap,
+		err_msg(err,
 		         "%s %s is %s, not a FIFO: a plain stdio path must be a FIFO (symbolic links "
 		         "are not followed; use a file:// URI to log to a file)",
 		         what, path, file_kind(st.st_mode));
@@ -226,7 +225,7 @@ static int open_fifo(const char *what, const char *path, int *rd, int *wr, char 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", h);
 	if ((e = *rd = sys_open(proc, O_RDONLY | O_NONBLOCK, 0)) < 0 ||
 	    (e = *wr = sys_open(proc, O_WRONLY | O_NONBLOCK, 0)) < 0) {
-		snprintf(err, errcap, "open %s FIFO %s: %s", what, path, strerror(-e));
+		err_msg(err, "open %s FIFO %s: %s", what, path, strerror(-e));
 		sys_closep(rd);
 	}
 out:
@@ -249,7 +248,7 @@ static int hex_digit(char c)
  * The path of a file:// URI as Go's url.Parse gives it to the reference: what follows the
  * authority, up to a query or fragment, percent-decoded. 0, or -EINVAL with a message.
  */
-static int file_uri_path(const char *uri, char *out, size_t cap, char *err, size_t errcap)
+static int file_uri_path(const char *uri, char *out, size_t cap, struct err *err)
 {
 	const char *p = strchr(uri + 7, '/');
 	size_t o = 0;
@@ -258,14 +257,14 @@ static int file_uri_path(const char *uri, char *out, size_t cap, char *err, size
 		if (c == '%') {
 			int h1 = hex_digit(p[1]), h2 = h1 < 0 ? -1 : hex_digit(p[2]);
 			if (h2 < 0) {
-				snprintf(err, errcap, "parse %s: invalid URL escape", uri);
+				err_msg(err, "parse %s: invalid URL escape", uri);
 				return -EINVAL;
 			}
 			c = h1 << 4 | h2;
 			p += 2;
 		}
 		if (c == 0 || o + 1 >= cap) {
-			snprintf(err, errcap, "parse %s: %s", uri,
+			err_msg(err, "parse %s: %s", uri,
 			         c ? "path too long" : "NUL in the path");
 			return -EINVAL;
 		}
@@ -273,7 +272,7 @@ static int file_uri_path(const char *uri, char *out, size_t cap, char *err, size
 	}
 	out[o] = 0;
 	if (o == 0) {
-		snprintf(err, errcap, "%s: no path to log to", uri);
+		err_msg(err, "%s: no path to log to", uri);
 		return -EINVAL;
 	}
 	return 0;
@@ -284,7 +283,7 @@ static int file_uri_path(const char *uri, char *out, size_t cap, char *err, size
  * opened for appending (O_CREAT, 0644); the path is the user's choice, so links are followed.
  * splice(2) refuses O_APPEND targets, so this copier goes through a buffer.
  */
-static int open_log_file(const char *path, int *dst, char *err, size_t errcap)
+static int open_log_file(const char *path, int *dst, struct err *err)
 {
 	char dir[PATH_MAX];
 	int e;
@@ -293,12 +292,12 @@ static int open_log_file(const char *path, int *dst, char *err, size_t errcap)
 	if (slash && slash != dir) {
 		*slash = 0;
 		if ((e = sys_mkdir_p(dir, 0755)) < 0) {
-			snprintf(err, errcap, "mkdir %s: %s", dir, strerror(-e));
+			err_msg(err, "mkdir %s: %s", dir, strerror(-e));
 			return e;
 		}
 	}
 	if ((e = *dst = sys_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0) {
-		snprintf(err, errcap, "open %s: %s", path, strerror(-e));
+		err_msg(err, "open %s: %s", path, strerror(-e));
 		return e;
 	}
 	return 0;
@@ -306,19 +305,19 @@ static int open_log_file(const char *path, int *dst, char *err, size_t errcap)
 
 /* Output target: a FIFO (with a held read end), or the log file of a file:// URI. */
 static int open_output(const char *what, const char *path, int is_file, int *dst, int *hold,
-                       int *pollable, int *buffered, char *err, size_t errcap)
+                       int *pollable, int *buffered, struct err *err)
 {
 	*pollable = !is_file;
 	*buffered = is_file;
-	return is_file ? open_log_file(path, dst, err, errcap)
-	               : open_fifo(what, path, hold, dst, err, errcap);
+	return is_file ? open_log_file(path, dst, err)
+	               : open_fifo(what, path, hold, dst, err);
 }
 
-int pio_pipe(int fds[2], char *err, size_t errcap)
+int pio_pipe(int fds[2], struct err *err)
 {
 	if (pipe2(fds, O_CLOEXEC) == 0)
 		return 0;
-	snprintf(err, errcap, "pipe: %s", strerror(errno));
+	err_msg(err, "pipe: %s", strerror(errno));
 	return -errno;
 }
 
@@ -335,7 +334,7 @@ struct pio_target {
 /* Reads the schemes of cfg's output paths into t (and, for binary-v2://, sets
  * io->ready_strict): 0, or -errno with a message in err. */
 static int pio_target_parse(struct pio *io, const struct pio_cfg *cfg, struct pio_target *t,
-                            char *err, size_t errcap)
+                            struct err *err)
 {
 	int e;
 
@@ -347,14 +346,14 @@ static int pio_target_parse(struct pio *io, const struct pio_cfg *cfg, struct pi
 		t->logger_uri = t->out;
 		io->ready_strict = t->out[6] == '-';
 	} else if (strncmp(t->out, "file://", 7) == 0) {
-		if ((e = file_uri_path(t->out, t->file, sizeof(t->file), err, errcap)) < 0)
+		if ((e = file_uri_path(t->out, t->file, sizeof(t->file), err)) < 0)
 			return e;
 		t->out = t->err = t->file;
 		t->is_file = 1;
 	} else if (strncmp(t->out, "fifo://", 7) == 0) {
 		t->out += 7;
 	} else if (strstr(t->out, "://")) {
-		snprintf(err, errcap, "unknown STDIO scheme in %s", t->out);
+		err_msg(err, "unknown STDIO scheme in %s", t->out);
 		return -EINVAL;
 	}
 	if (strncmp(t->err, "fifo://", 7) == 0)
@@ -363,16 +362,16 @@ static int pio_target_parse(struct pio *io, const struct pio_cfg *cfg, struct pi
 }
 
 /* The stdin FIFO and, without a terminal, the container's pipe from it: 0 or -errno. */
-static int open_stdin(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+static int open_stdin(struct pio *io, const struct pio_cfg *cfg, struct err *err)
 {
 	int p[2], e;
 
 	/* The holder, our write end: while open, the reader never sees EOF (clients may come and
 	 * go). */
-	if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err, errcap)) < 0)
+	if ((e = open_fifo("stdin", cfg->in, &io->in.src.fd, &io->stdin_holder, err)) < 0)
 		return e;
 	if (!cfg->terminal) {
-		if ((e = pio_pipe(p, err, errcap)) < 0)
+		if ((e = pio_pipe(p, err)) < 0)
 			return e;
 		io->child_fds[0] = p[0];
 		io->in.dst.fd = p[1];
@@ -382,7 +381,7 @@ static int open_stdin(struct pio *io, const struct pio_cfg *cfg, char *err, size
 }
 
 /* Without a terminal: each output's FIFO or file and the container's pipe into it. */
-static int open_outputs(struct pio *io, const struct pio_target *t, char *err, size_t errcap)
+static int open_outputs(struct pio *io, const struct pio_target *t, struct err *err)
 {
 	const char *paths[2] = { t->out, t->err }, *names[2] = { "stdout", "stderr" };
 	struct pio_copier *cs[2] = { &io->out, &io->err };
@@ -395,16 +394,16 @@ static int open_outputs(struct pio *io, const struct pio_target *t, char *err, s
 			/* One file for both streams: share the appending writer. */
 			if ((cs[1]->dst.fd = fcntl(io->out.dst.fd, F_DUPFD_CLOEXEC, 3)) < 0) {
 				e = -errno;
-				snprintf(err, errcap, "dup: %s", strerror(errno));
+				err_msg(err, "dup: %s", strerror(errno));
 				return e;
 			}
 			cs[1]->buffered = 1;
 		} else if ((e = open_output(names[i], paths[i], t->is_file, &cs[i]->dst.fd,
 		                            &cs[i]->hold_fd, &cs[i]->dst_pollable, &cs[i]->buffered,
-		                            err, errcap)) < 0) {
+		                            err)) < 0) {
 			return e;
 		}
-		if ((e = pio_pipe(p, err, errcap)) < 0)
+		if ((e = pio_pipe(p, err)) < 0)
 			return e;
 		cs[i]->src.fd = p[0];
 		io->child_fds[1 + i] = p[1];
@@ -413,14 +412,14 @@ static int open_outputs(struct pio *io, const struct pio_target *t, char *err, s
 }
 
 /* Gives the container's ends to cfg's uid and gid (io_uid, io_gid), if set: 0 or -errno. */
-static int chown_child_ends(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+static int chown_child_ends(struct pio *io, const struct pio_cfg *cfg, struct err *err)
 {
 	for (int i = 0; i < 3; i++) {
 		if (io->child_fds[i] >= 0 && cfg->uid >= 0 &&
 		    fchown(io->child_fds[i], (uid_t)cfg->uid,
 		           cfg->gid >= 0 ? (gid_t)cfg->gid : (gid_t)-1) < 0) {
 			int e = -errno;
-			snprintf(err, errcap, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid,
+			err_msg(err, "chown stdio to %d:%d: %s", cfg->uid, cfg->gid,
 			         strerror(errno));
 			return e;
 		}
@@ -428,26 +427,26 @@ static int chown_child_ends(struct pio *io, const struct pio_cfg *cfg, char *err
 	return 0;
 }
 
-int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+int pio_open(struct pio *io, const struct pio_cfg *cfg, struct err *err)
 {
 	struct pio_target t;
 	int e, ret = 0, buffered;
 
 	io->terminal = cfg->terminal;
-	if ((e = pio_target_parse(io, cfg, &t, err, errcap)) < 0)
+	if ((e = pio_target_parse(io, cfg, &t, err)) < 0)
 		return e;
-	if (cfg->in && *cfg->in && (e = open_stdin(io, cfg, err, errcap)) < 0)
+	if (cfg->in && *cfg->in && (e = open_stdin(io, cfg, err)) < 0)
 		goto fail;
 	if (t.logger_uri)
-		e = ret = pio_logger_open(io, cfg, t.logger_uri, err, errcap);
+		e = ret = pio_logger_open(io, cfg, t.logger_uri, err);
 	else if (cfg->terminal) /* the console's copier is buffered anyway */
 		e = *t.out ? open_output("stdout", t.out, t.is_file, &io->console_out,
 		                         &io->console_hold, &io->console_out_pollable, &buffered,
-		                         err, errcap)
+		                         err)
 		           : 0;
 	else
-		e = open_outputs(io, &t, err, errcap);
-	if (e < 0 || (e = chown_child_ends(io, cfg, err, errcap)) < 0)
+		e = open_outputs(io, &t, err);
+	if (e < 0 || (e = chown_child_ends(io, cfg, err)) < 0)
 		goto fail;
 	return ret;
 fail:

@@ -12,6 +12,7 @@
 #ifndef SHIMBOX_CORE_STDIO_H
 #define SHIMBOX_CORE_STDIO_H
 
+#include "err.h"
 #include "loop.h"
 
 #include <stddef.h>
@@ -72,7 +73,7 @@ void pio_init(struct pio *io);
  * message in err (-EINVAL for a plain path that is not a FIFO, or a bad URI).
  */
 #define PIO_WAIT 1
-int pio_open(struct pio *io, const struct pio_cfg *cfg, char *err, size_t errcap)
+int pio_open(struct pio *io, const struct pio_cfg *cfg, struct err *err)
     __attribute__((warn_unused_result));
 /* Closes the shim's copies of the container ends once the runtime has them. */
 void pio_close_child_ends(struct pio *io);

@@ -11,14 +11,13 @@
 #include <stddef.h>
 
 /* pipe2(O_CLOEXEC): 0, or -errno with a message in err. */
-int pio_pipe(int fds[2], char *err, size_t errcap) __attribute__((warn_unused_result));
+int pio_pipe(int fds[2], struct err *err) __attribute__((warn_unused_result));
 /*
  * Starts the logging binary of uri with the container's output pipes (only the console's, with
  * a terminal): PIO_WAIT, io->on_ready to come once it is ready, or -errno with a message in err
  * (what it opened is io's, freed by pio_destroy).
  */
-int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, char *err,
-                    size_t errcap) __attribute__((warn_unused_result));
+int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, struct err *err) __attribute__((warn_unused_result));
 /* pio_destroy's part: the binary, if any, gets SIGTERM now and SIGKILL after 12 s. */
 void pio_logger_release(struct pio *io);
 

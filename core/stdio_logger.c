@@ -71,7 +71,7 @@ static void on_ready_fd(struct loop_watch *w, uint32_t events)
 
 /* binary:///path?k=v&k2=v2 (or binary-v2://): args are each key followed by its value. */
 static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *uri, int out_r,
-                        int err_r, char *err, size_t errcap)
+                        int err_r, struct err *err)
 {
 	char buf[2048], env_id[256], env_ns[256];
 	const char *argv[34];
@@ -96,7 +96,7 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	argv[n] = NULL;
 	snprintf(env_id, sizeof(env_id), "CONTAINER_ID=%s", cfg->id ? cfg->id : "");
 	snprintf(env_ns, sizeof(env_ns), "CONTAINER_NAMESPACE=%s", cfg->ns ? cfg->ns : "");
-	if ((e = pio_pipe(ready, err, errcap)) < 0)
+	if ((e = pio_pipe(ready, err)) < 0)
 		return e;
 	struct spawn_opts o = { .path = buf,
 		                .argv = argv,
@@ -109,7 +109,7 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	sys_close(ready[1]);
 	if (pid < 0) {
 		sys_close(ready[0]);
-		snprintf(err, errcap, "start logging binary %s: %s", buf, strerror((int)-pid));
+		err_msg(err, "start logging binary %s: %s", buf, strerror((int)-pid));
 		return (int)pid;
 	}
 	struct pio_logger *lg = calloc(1, sizeof(*lg));
@@ -117,7 +117,7 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 		free(lg);
 		kill(pid, SIGKILL);
 		sys_close(ready[0]);
-		snprintf(err, errcap, "out of memory");
+		err_msg(err, "out of memory");
 		return -ENOMEM;
 	}
 	lg->pid = pid;
@@ -127,20 +127,19 @@ static int start_logger(struct pio *io, const struct pio_cfg *cfg, const char *u
 	io->ready.fd = ready[0];
 	io->ready.fn = on_ready_fd;
 	if ((e = sys_set_nonblock(ready[0], 1)) < 0 || (e = loop_set(&io->ready, EPOLLIN)) < 0) {
-		snprintf(err, errcap, "watch logger: %s", strerror(-e));
+		err_msg(err, "watch logger: %s", strerror(-e));
 		return e;
 	}
 	return PIO_WAIT;
 }
 
-int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, char *err,
-                    size_t errcap)
+int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, struct err *err)
 {
 	int lr[2] = { -1, -1 }, ler[2] = { -1, -1 }, e;
 
-	if ((e = pio_pipe(lr, err, errcap)) < 0)
+	if ((e = pio_pipe(lr, err)) < 0)
 		return e;
-	if (!cfg->terminal && (e = pio_pipe(ler, err, errcap)) < 0) {
+	if (!cfg->terminal && (e = pio_pipe(ler, err)) < 0) {
 		sys_close(lr[0]);
 		sys_close(lr[1]);
 		return e;
@@ -152,7 +151,7 @@ int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, 
 		io->child_fds[1] = lr[1];
 		io->child_fds[2] = ler[1];
 	}
-	e = start_logger(io, cfg, uri, lr[0], ler[0], err, errcap);
+	e = start_logger(io, cfg, uri, lr[0], ler[0], err);
 	sys_close(lr[0]);
 	sys_close(ler[0]);
 	return e;

@@ -76,7 +76,8 @@ static void create_finish(struct op *op)
 {
 	struct container *c = op->c;
 	struct proc *p = &c->init;
-	char path[PATH_LEN + 16], err[512];
+	char path[PATH_LEN + 16];
+	struct err err;
 
 	if (op->job.status != 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime create failed: %s", op->job.err);
@@ -97,8 +98,8 @@ static void create_finish(struct op *op)
 		create_cleanup(c);
 		return;
 	}
-	if (proc_io_start(p, err, sizeof(err)) < 0) {
-		call_error(op->call, TT_UNKNOWN, "create %s: %s", c->id, err);
+	if (proc_io_start(p, &err) < 0) {
+		call_error(op->call, TT_UNKNOWN, "create %s: %s", c->id, err.msg);
 		create_abort(c);
 		return;
 	}
@@ -225,7 +226,7 @@ static int create_mount_rootfs(struct call call, struct container *c, const stru
 {
 	struct pb_r it = pb_r_of(r->u.create.raw);
 	struct tk_mount m;
-	char err[512];
+	struct err err;
 	int e;
 
 	if (mkdir(c->rootfs, 0711) < 0 && errno != EEXIST) {
@@ -234,11 +235,11 @@ static int create_mount_rootfs(struct call call, struct container *c, const stru
 	}
 	while ((e = tk_mount_next(&it, r->rootfs_field, &m)) > 0) {
 		c->rootfs_mounted = 1;
-		if ((e = mount_one(&m, c->rootfs, err, sizeof(err))) < 0)
+		if ((e = mount_one(&m, c->rootfs, &err)) < 0)
 			break;
 	}
 	if (e < 0) {
-		call_error(call, TT_UNKNOWN, "failed to mount rootfs component: %s", err);
+		call_error(call, TT_UNKNOWN, "failed to mount rootfs component: %s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -277,7 +278,7 @@ void h_create(struct call call, const struct tk_request *r)
 {
 	const struct tk_create_req *req = &r->u.create;
 	struct container *c;
-	char err[512];
+	struct err err;
 	int uid = -1, gid = -1, e;
 
 	if (create_refused(call, req) || !(c = create_container(call, req)))
@@ -314,10 +315,10 @@ void h_create(struct call call, const struct tk_request *r)
 		              svc_cfg.ns };
 	c->init.io.ctx = op;
 	c->init.io.on_ready = create_on_ready;
-	e = pio_open(&c->init.io, &pc, err, sizeof(err));
+	e = pio_open(&c->init.io, &pc, &err);
 	if (e < 0) {
 		create_cleanup(c);
-		op_fail(op, TT_UNKNOWN, err);
+		op_fail(op, TT_UNKNOWN, "%s", err.msg);
 		return;
 	}
 	if (e == PIO_WAIT)

@@ -22,8 +22,8 @@ static void start_finish(struct op *op)
 {
 	struct proc *p = op->p;
 	struct container *c = op->c;
-	char err[512];
 	int is_init = p == &c->init;
+	struct err err;
 
 	if (op->job.status != 0) {
 		call_error(op->call, TT_UNKNOWN, "OCI runtime %s failed: %s",
@@ -56,8 +56,8 @@ static void start_finish(struct op *op)
 			if (proc_watch(p) < 0)
 				log_error("exec %s: cannot watch pid %d", p->exec_id, (int)p->pid);
 			proc_on(p, PE_DONE);
-			if (proc_io_start(p, err, sizeof(err)) < 0)
-				log_warn("exec %s: %s", p->exec_id, err);
+			if (proc_io_start(p, &err) < 0)
+				log_warn("exec %s: %s", p->exec_id, err.msg);
 			svc_publish_exec("/tasks/exec-started",
 			                   "containerd.events.TaskExecStarted", p);
 		}
@@ -117,7 +117,7 @@ static void exec_on_ready(struct pio *io, int ok)
 static void start_exec(struct call call, struct container *c, struct proc *p,
                        const struct proc_rule *rule)
 {
-	char err[512];
+	struct err err;
 	int e;
 
 	if (!proc_check(call, &c->init, PR_START_EXEC))
@@ -134,14 +134,12 @@ static void start_exec(struct call call, struct container *c, struct proc *p,
 		return;
 	}
 	if ((e = sys_write_file_atomic(op->path, p->spec, p->spec_len, 0600)) < 0) {
-		snprintf(err, sizeof(err), "exec %s: write process spec: %s", p->exec_id,
-		         strerror(-e));
-		op_fail(op, TT_UNKNOWN, err);
+		op_fail(op, TT_UNKNOWN, "exec %s: write process spec: %s", p->exec_id,
+		        strerror(-e));
 		return;
 	}
 	if (p->terminal && (e = console_sock_open(&p->console)) < 0) {
-		snprintf(err, sizeof(err), "exec %s: console socket: %s", p->exec_id, strerror(-e));
-		op_fail(op, TT_UNKNOWN, err);
+		op_fail(op, TT_UNKNOWN, "exec %s: console socket: %s", p->exec_id, strerror(-e));
 		return;
 	}
 	/* A logging binary of an exec sees the exec's id, as with the reference. */
@@ -150,12 +148,12 @@ static void start_exec(struct call call, struct container *c, struct proc *p,
 	p->io.ctx = op;
 	p->io.on_ready = exec_on_ready;
 	proc_enter(p, rule->next);
-	e = pio_open(&p->io, &pc, err, sizeof(err));
+	e = pio_open(&p->io, &pc, &err);
 	if (e < 0) {
 		proc_on(p, PE_UNDONE);
 		pio_init(&p->io);
 		console_sock_close(&p->console);
-		op_fail(op, TT_UNKNOWN, err);
+		op_fail(op, TT_UNKNOWN, "%s", err.msg);
 		return;
 	}
 	if (e == PIO_WAIT)

@@ -24,15 +24,17 @@ static int parse(char **argv, int *i, char *err)
 	b_force = 0;
 	u_pid = 0;
 	*i = 1;
-	err[0] = 0;
-	return flags_parse(defs, ARRAY_LEN(defs), argc, argv, i, err, 128);
+	struct err e = { "" };
+	int r = flags_parse(defs, ARRAY_LEN(defs), argc, argv, i, &e);
+	memcpy(err, e.msg, sizeof(e.msg));
+	return r;
 }
 
 #define ARGV(...) ((char *[]){ "prog", __VA_ARGS__, NULL })
 
 int main(void)
 {
-	char err[128];
+	char err[ERR_MSG_MAX];
 	int i, r;
 
 	r = parse(ARGV("-namespace", "n1", "--address=/a=b", "-force", "--pid", "42"), &i, err);
@@ -56,7 +58,8 @@ int main(void)
 	      "stops at the first non-flag word");
 	i++;
 	char **av = ARGV("--address", "A", "publish", "--namespace", "n");
-	r = flags_parse(defs, ARRAY_LEN(defs), 6, av, &i, err, sizeof(err));
+	struct err e;
+	r = flags_parse(defs, ARRAY_LEN(defs), 6, av, &i, &e);
 	CHECK(r == 0 && i == 6 && strcmp(s_ns, "n") == 0, "and resumes after it");
 	r = parse(ARGV("-force", "--", "-namespace", "x"), &i, err);
 	CHECK(r == 0 && i == 3 && s_ns == NULL, "-- ends the flags");

@@ -11,7 +11,8 @@
 
 int main(void)
 {
-	char top[] = "/tmp/m_locate.XXXXXX", p[600], want[600], err[512], addr[128];
+	char top[] = "/tmp/m_locate.XXXXXX", p[600], want[600], addr[128];
+	struct err er;
 	struct loc l;
 	int e;
 
@@ -23,36 +24,36 @@ int main(void)
 	memcpy(want, p, strlen(p) + 1);
 
 	snprintf(p, sizeof(p), "%s/state", top);
-	e = loc_resolve(&l, NULL, p, "ns1", "c1", err, sizeof(err));
+	e = loc_resolve(&l, NULL, p, "ns1", "c1", &er);
 	CHECK(e == 0 && strcmp(l.bundle, want) == 0 && strcmp(l.ns, "ns1") == 0 &&
 	          strcmp(l.id, "c1") == 0,
-	      "-state DIR: DIR/" LOC_V2_DIR "/NS/ID (%s)", e ? err : l.bundle);
+	      "-state DIR: DIR/" LOC_V2_DIR "/NS/ID (%s)", e ? er.msg : l.bundle);
 	snprintf(p, sizeof(p), "%s/state/" LOC_V2_DIR, top);
-	e = loc_resolve(&l, NULL, p, "ns1", "c1", err, sizeof(err));
+	e = loc_resolve(&l, NULL, p, "ns1", "c1", &er);
 	CHECK(e == 0 && strcmp(l.bundle, want) == 0, "-state being the v2.task dir itself");
 	snprintf(p, sizeof(p), "%s/state", top);
-	e = loc_resolve(&l, NULL, p, "ns1", "c2", err, sizeof(err));
-	CHECK(e == -ENOENT && strstr(err, "no container c2 in namespace ns1"), "unknown id: %s",
-	      err);
-	e = loc_resolve(&l, NULL, p, "ns1", "..", err, sizeof(err));
-	CHECK(e == -EINVAL && strstr(err, "invalid id"), "id '..' refused: %s", err);
-	e = loc_resolve(&l, NULL, p, "a/b", "c1", err, sizeof(err));
-	CHECK(e == -EINVAL && strstr(err, "invalid namespace"), "namespace with '/' refused: %s",
-	      err);
-	e = loc_resolve(&l, NULL, p, "ns1", NULL, err, sizeof(err));
-	CHECK(e == -EINVAL, "-namespace without -id: %s", err);
+	e = loc_resolve(&l, NULL, p, "ns1", "c2", &er);
+	CHECK(e == -ENOENT && strstr(er.msg, "no container c2 in namespace ns1"), "unknown id: %s",
+	      er.msg);
+	e = loc_resolve(&l, NULL, p, "ns1", "..", &er);
+	CHECK(e == -EINVAL && strstr(er.msg, "invalid id"), "id '..' refused: %s", er.msg);
+	e = loc_resolve(&l, NULL, p, "a/b", "c1", &er);
+	CHECK(e == -EINVAL && strstr(er.msg, "invalid namespace"), "namespace with '/' refused: %s",
+	      er.msg);
+	e = loc_resolve(&l, NULL, p, "ns1", NULL, &er);
+	CHECK(e == -EINVAL, "-namespace without -id: %s", er.msg);
 
 	snprintf(p, sizeof(p), "%s/state/" LOC_V2_DIR "/ns1/./c1/", top);
-	e = loc_resolve(&l, p, NULL, NULL, NULL, err, sizeof(err));
+	e = loc_resolve(&l, p, NULL, NULL, NULL, &er);
 	CHECK(e == 0 && strcmp(l.bundle, want) == 0 && strcmp(l.ns, "ns1") == 0 &&
 	          strcmp(l.id, "c1") == 0,
 	      "-bundle: cleaned, ns and id from its path (%s/%s)", l.ns, l.id);
-	e = loc_resolve(&l, p, NULL, "other", "x", err, sizeof(err));
+	e = loc_resolve(&l, p, NULL, "other", "x", &er);
 	CHECK(e == 0 && strcmp(l.ns, "other") == 0 && strcmp(l.id, "x") == 0,
 	      "-bundle with -namespace/-id: the flags win");
 	snprintf(p, sizeof(p), "%s/nope", top);
-	e = loc_resolve(&l, p, NULL, NULL, NULL, err, sizeof(err));
-	CHECK(e == -ENOENT && strstr(err, "no bundle directory"), "missing bundle: %s", err);
+	e = loc_resolve(&l, p, NULL, NULL, NULL, &er);
+	CHECK(e == -ENOENT && strstr(er.msg, "no bundle directory"), "missing bundle: %s", er.msg);
 
 	CHECK(loc_in_state_dir(want), "a bundle is inside a state dir");
 	CHECK(loc_in_state_dir("/run/containerd/io.containerd.runtime.v1.linux/default/x"),
