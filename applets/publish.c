@@ -21,16 +21,10 @@
 
 #define TIMEOUT_MS 5000 /* the reference's dial and Forward deadlines */
 
-struct ev_kind {
-	const char *name;
-	const char *type; /* containerd.events.<type> */
-};
-
-static const struct ev_kind kinds[] = {
-	{ "start", "TaskStart" },          { "exit", "TaskExit" },
-	{ "delete", "TaskDelete" },        { "oom", "TaskOOM" },
-	{ "paused", "TaskPaused" },        { "resumed", "TaskResumed" },
-	{ "exec-added", "TaskExecAdded" }, { "exec-started", "TaskExecStarted" },
+/* The events --event builds from flags (wire/events' table gives their topics and types). */
+static const enum ev_task flag_events[] = {
+	EV_TASK_START,  EV_TASK_EXIT,    EV_TASK_DELETE,     EV_TASK_OOM,
+	EV_TASK_PAUSED, EV_TASK_RESUMED, EV_TASK_EXEC_ADDED, EV_TASK_EXEC_STARTED,
 };
 
 static const char help[] =
@@ -66,12 +60,15 @@ static int __attribute__((format(printf, 1, 2))) bad_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static const struct ev_kind *find_kind(const char *name)
+static int find_kind(const char *name, enum ev_task *k)
 {
-	for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
-		if (strcmp(kinds[i].name, name) == 0)
-			return &kinds[i];
-	return NULL;
+	for (size_t i = 0; i < ARRAY_LEN(flag_events); i++) {
+		if (strcmp(ev_topic(flag_events[i])->name, name) == 0) {
+			*k = flag_events[i];
+			return 0;
+		}
+	}
+	return -1;
 }
 
 struct ev_flags {
@@ -80,7 +77,7 @@ struct ev_flags {
 };
 
 /* Encodes the event of kind k into w (checked by the caller through w->err). */
-static void encode_event(struct pb_w *w, const struct ev_kind *k, const struct ev_flags *f)
+static void encode_event(struct pb_w *w, enum ev_task k, const struct ev_flags *f)
 {
 	struct pb_str cid = pb_str_of(f->cid, strlen(f->cid));
 	const char *eid = f->exec_id && strcmp(f->exec_id, f->cid) != 0 ? f->exec_id : "";
@@ -88,10 +85,13 @@ static void encode_event(struct pb_w *w, const struct ev_kind *k, const struct e
 	struct tk_timestamp now;
 
 	sys_now(&now.seconds, &now.nanos);
-	if (strcmp(k->name, "start") == 0) {
+	switch (k) {
+	case EV_TASK_START: {
 		struct ev_task_start m = { .container_id = cid, .pid = f->pid };
 		ev_task_start_encode(w, &m);
-	} else if (strcmp(k->name, "exit") == 0) {
+		break;
+	}
+	case EV_TASK_EXIT: {
 		/* id is the exec id, or the container id for init (PROTOCOL.md 4.1). */
 		struct ev_task_exit m = { .container_id = cid,
 			                  .id = exec.n ? exec : cid,
@@ -99,21 +99,29 @@ static void encode_event(struct pb_w *w, const struct ev_kind *k, const struct e
 			                  .exit_status = f->status,
 			                  .exited_at = now };
 		ev_task_exit_encode(w, &m);
-	} else if (strcmp(k->name, "delete") == 0) {
+		break;
+	}
+	case EV_TASK_DELETE: {
 		struct ev_task_delete m = { .container_id = cid,
 			                    .pid = f->pid,
 			                    .exit_status = f->status,
 			                    .exited_at = now,
 			                    .id = exec };
 		ev_task_delete_encode(w, &m);
-	} else if (strncmp(k->name, "exec-", 5) == 0) {
+		break;
+	}
+	case EV_TASK_EXEC_ADDED:
+	case EV_TASK_EXEC_STARTED: {
 		struct ev_task_exec m = { .container_id = cid,
 			                  .exec_id = pb_str_of(f->exec_id, strlen(f->exec_id)),
-			                  .pid = k->name[5] == 's' ? f->pid : 0 };
+			                  .pid = k == EV_TASK_EXEC_STARTED ? f->pid : 0 };
 		ev_task_exec_encode(w, &m);
-	} else {
+		break;
+	}
+	default: { /* oom, paused, resumed */
 		struct ev_task_id m = { .container_id = cid };
 		ev_task_id_encode(w, &m);
+	}
 	}
 }
 
@@ -179,17 +187,16 @@ static int publish_parse(int argc, char **argv, struct pub_flags *pf, int *statu
 }
 
 /*
- * The event's kind (*k, NULL for an event on stdin) and its topic, which --event sets in
- * topic_buf: 0, or EXIT_USAGE after a message.
+ * The event's kind (*k, for --event; *from_flags 0 for an event on stdin) and its topic,
+ * which --event sets: 0, or EXIT_USAGE after a message.
  */
-static int publish_topic(struct pub_flags *pf, const struct ev_kind **k, char *topic_buf,
-                         size_t cap)
+static int publish_topic(struct pub_flags *pf, enum ev_task *k, int *from_flags)
 {
 	const struct ev_flags *ef = &pf->ef;
 
-	*k = NULL;
+	*from_flags = pf->event != NULL;
 	if (pf->event) {
-		if (!(*k = find_kind(pf->event)))
+		if (find_kind(pf->event, k) < 0)
 			return bad_usage("unknown --event '%s' (start, exit, delete, oom, paused, "
 			                 "resumed, exec-added, exec-started)",
 			                 pf->event);
@@ -197,11 +204,10 @@ static int publish_topic(struct pub_flags *pf, const struct ev_kind **k, char *t
 			return bad_usage("--event %s needs --container-id", pf->event);
 		if (strncmp(pf->event, "exec-", 5) == 0 && (!ef->exec_id || !*ef->exec_id))
 			return bad_usage("--event %s needs --exec-id", pf->event);
-		snprintf(topic_buf, cap, "/tasks/%s", (*k)->name);
-		if (pf->topic && strcmp(pf->topic, topic_buf) != 0)
-			return bad_usage("--topic does not match --event (whose topic is %s)",
-			                 topic_buf);
-		pf->topic = topic_buf;
+		const char *topic = ev_topic(*k)->topic;
+		if (pf->topic && strcmp(pf->topic, topic) != 0)
+			return bad_usage("--topic does not match --event (whose topic is %s)", topic);
+		pf->topic = topic;
 	} else if (ef->cid || ef->exec_id || ef->pid || ef->status) {
 		return bad_usage("%s", "--container-id, --exec-id, --pid and --exit-status go "
 		                       "with --event");
@@ -215,17 +221,16 @@ static int publish_topic(struct pub_flags *pf, const struct ev_kind **k, char *t
 	return 0;
 }
 
-/* The event Any built from the flags: its value in ebuf, its type_url in type_buf. 0, or
- * EXIT_USAGE after a message. */
-static int event_from_flags(const struct ev_kind *k, const struct ev_flags *ef, uint8_t *ebuf,
-                            size_t ecap, char *type_buf, size_t tcap, struct tk_any *any)
+/* The event Any built from the flags: its value in ebuf. 0, or EXIT_USAGE after a message. */
+static int event_from_flags(enum ev_task k, const struct ev_flags *ef, uint8_t *ebuf,
+                            size_t ecap, struct tk_any *any)
 {
 	struct pb_w w = pb_w_init(ebuf, ecap);
 	encode_event(&w, k, ef);
 	if (w.err)
 		return bad_usage("%s", "ids too long for an event");
-	snprintf(type_buf, tcap, "containerd.events.%s", k->type);
-	any->type_url = pb_str_of(type_buf, strlen(type_buf));
+	const char *type_url = ev_topic(k)->type_url;
+	any->type_url = pb_str_of(type_url, strlen(type_url));
 	any->value = (struct pb_str){ ebuf, w.len };
 	return 0;
 }
@@ -335,8 +340,9 @@ static int forward(const char *ttaddr, const char *ns, const char *topic, const 
 int shim_publish_main(int argc, char **argv)
 {
 	struct pub_flags pf;
-	const struct ev_kind *k;
-	char topic_buf[64], type_buf[64], ttaddr[256];
+	enum ev_task k = EV_TASK_COUNT;
+	int from_flags;
+	char ttaddr[256];
 	uint8_t ebuf[1024], *in = NULL, *req;
 	struct tk_any any;
 	size_t len;
@@ -344,11 +350,10 @@ int shim_publish_main(int argc, char **argv)
 
 	if (publish_parse(argc, argv, &pf, &r) < 0)
 		return r;
-	if ((r = publish_topic(&pf, &k, topic_buf, sizeof(topic_buf))) != 0)
+	if ((r = publish_topic(&pf, &k, &from_flags)) != 0)
 		return r;
-	if (k)
-		r = event_from_flags(k, &pf.ef, ebuf, sizeof(ebuf), type_buf, sizeof(type_buf),
-		                     &any);
+	if (from_flags)
+		r = event_from_flags(k, &pf.ef, ebuf, sizeof(ebuf), &any);
 	else
 		r = event_from_stdin(&in, &any);
 	req = r == 0 ? forward_req_new(pf.ns, pf.topic, &any, &len) : NULL;

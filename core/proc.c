@@ -131,40 +131,41 @@ void container_unlist(struct container *c)
 
 /* The v1 shim publishes only exits: containerd publishes the other events itself (6.1).
  * done(ctx), if given, runs once the event is delivered or dropped. */
-static void emit_then(const char *topic, const char *type, const void *buf, size_t n,
-                      void (*done)(void *ctx), void *ctx)
+static void emit_then(enum ev_task t, const void *buf, size_t n, void (*done)(void *ctx),
+                      void *ctx)
 {
-	if (svc_cfg.v1 && strcmp(topic, "/tasks/exit") != 0) {
+	const struct ev_topic *et = ev_topic(t);
+	if (svc_cfg.v1 && t != EV_TASK_EXIT) {
 		if (done)
 			done(ctx);
 		return;
 	}
-	pub_event_then(topic, type, buf, n, done, ctx);
+	pub_event_then(et->topic, et->type_url, buf, n, done, ctx);
 }
 
-void svc_emit(const char *topic, const char *type, const void *buf, size_t n)
+void svc_emit(enum ev_task t, const void *buf, size_t n)
 {
-	emit_then(topic, type, buf, n, NULL, NULL);
+	emit_then(t, buf, n, NULL, NULL);
 }
 
-void svc_publish_id(const char *topic, const char *type, const char *id)
+void svc_publish_id(enum ev_task t, const char *id)
 {
 	uint8_t buf[256];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	struct ev_task_id ev = { cs(id) };
 	ev_task_id_encode(&w, &ev);
 	if (!w.err)
-		svc_emit(topic, type, buf, w.len);
+		svc_emit(t, buf, w.len);
 }
 
-void svc_publish_exec(const char *topic, const char *type, const struct proc *p)
+void svc_publish_exec(enum ev_task t, const struct proc *p)
 {
 	uint8_t buf[512];
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	struct ev_task_exec ev = { cs(p->c->id), cs(p->exec_id), (uint32_t)p->pid };
 	ev_task_exec_encode(&w, &ev);
 	if (!w.err)
-		svc_emit(topic, type, buf, w.len);
+		svc_emit(t, buf, w.len);
 }
 
 static void publish_exit(struct proc *p, void (*done)(void *ctx), void *ctx)
@@ -178,7 +179,7 @@ static void publish_exit(struct proc *p, void (*done)(void *ctx), void *ctx)
 		                   .exited_at = p->exited_at };
 	ev_task_exit_encode(&w, &ev);
 	if (!w.err)
-		emit_then("/tasks/exit", "containerd.events.TaskExit", buf, w.len, done, ctx);
+		emit_then(EV_TASK_EXIT, buf, w.len, done, ctx);
 	else if (done)
 		done(ctx);
 }
@@ -187,7 +188,7 @@ void proc_on_oom(void *ctx)
 {
 	struct container *c = ctx;
 	log_info("container %s: OOM", c->id);
-	svc_publish_id("/tasks/oom", "containerd.events.TaskOOM", c->id);
+	svc_publish_id(EV_TASK_OOM, c->id);
 }
 
 void proc_release_waiters(struct proc *p)

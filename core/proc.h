@@ -19,6 +19,7 @@
 #include "service.h"
 #include "stdio.h"
 #include "wire/pb.h"
+#include "wire/events.h"
 #include "wire/task.h"
 
 #include <string.h>
@@ -141,9 +142,9 @@ void proc_on(struct proc *p, enum proc_event ev);
 void proc_on_oom(void *ctx);
 
 /* Task events, encoded from values; the v1 shim publishes only exits (PROTOCOL.md 6.1). */
-void svc_emit(const char *topic, const char *type, const void *buf, size_t n);
-void svc_publish_id(const char *topic, const char *type, const char *id);
-void svc_publish_exec(const char *topic, const char *type, const struct proc *p);
+void svc_emit(enum ev_task t, const void *buf, size_t n);
+void svc_publish_id(enum ev_task t, const char *id);
+void svc_publish_exec(enum ev_task t, const struct proc *p);
 
 /* conn_on_close: a peer that is gone has its parked Waits dropped. */
 void svc_on_conn_closed(struct conn *conn);

@@ -30,9 +30,9 @@ static void pause_finish(struct op *op)
 	}
 	proc_on(p, PE_DONE);
 	if (pausing)
-		svc_publish_id("/tasks/paused", "containerd.events.TaskPaused", op->c->id);
+		svc_publish_id(EV_TASK_PAUSED, op->c->id);
 	else
-		svc_publish_id("/tasks/resumed", "containerd.events.TaskResumed", op->c->id);
+		svc_publish_id(EV_TASK_RESUMED, op->c->id);
 	svc_reply_empty(op->call);
 }
 

@@ -113,8 +113,7 @@ static void create_finish(struct op *op)
 	if (op->event.buf && !op->event.err) {
 		ev_task_create_put_pid(&op->event, (uint32_t)p->pid);
 		if (!op->event.err)
-			svc_emit("/tasks/create", "containerd.events.TaskCreate", op->event.buf,
-			         op->event.len);
+			svc_emit(EV_TASK_CREATE, op->event.buf, op->event.len);
 	}
 	svc_reply_pid(op->call, p->pid);
 }

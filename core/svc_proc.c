@@ -48,7 +48,7 @@ static void start_finish(struct op *op)
 			struct ev_task_start ev = { cs(c->id), (uint32_t)p->pid };
 			ev_task_start_encode(&w, &ev);
 			if (!w.err)
-				svc_emit("/tasks/start", "containerd.events.TaskStart", buf, w.len);
+				svc_emit(EV_TASK_START, buf, w.len);
 			proc_on(p, PE_DONE);
 		} else {
 			/* Watched while still starting: an exit already buffered is deferred until
@@ -58,8 +58,7 @@ static void start_finish(struct op *op)
 			proc_on(p, PE_DONE);
 			if (proc_io_start(p, &err) < 0)
 				log_warn("exec %s: %s", p->exec_id, err.msg);
-			svc_publish_exec("/tasks/exec-started",
-			                   "containerd.events.TaskExecStarted", p);
+			svc_publish_exec(EV_TASK_EXEC_STARTED, p);
 		}
 		svc_reply_start(op->call, p);
 	}
@@ -317,7 +316,7 @@ static void delete_done(struct op *op)
 	struct pb_w w = pb_w_init(buf, sizeof(buf));
 	ev_task_delete_encode(&w, &ev);
 	if (!w.err)
-		svc_emit("/tasks/delete", "containerd.events.TaskDelete", buf, w.len);
+		svc_emit(EV_TASK_DELETE, buf, w.len);
 	reply_delete(op->call, p);
 	/* Waiters of a never-started init that is deleted return now. */
 	proc_release_waiters(p);
@@ -459,6 +458,6 @@ void h_exec(struct call call, const struct tk_request *r)
 	p->spec_len = k;
 	p->next = c->execs;
 	c->execs = p;
-	svc_publish_exec("/tasks/exec-added", "containerd.events.TaskExecAdded", p);
+	svc_publish_exec(EV_TASK_EXEC_ADDED, p);
 	svc_reply_empty(call);
 }

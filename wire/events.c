@@ -2,6 +2,8 @@
 /* Event codecs: task event payloads, their Envelope, Events.Forward and containerd name rules. */
 #include "events.h"
 
+#include <string.h>
+
 #include "pbdesc.h"
 
 static const struct pb_mdesc task_io, envelope;
@@ -177,4 +179,33 @@ int ev_topic_valid(struct pb_str s)
 		start = i + 1;
 	}
 	return 1;
+}
+
+static const struct ev_topic topics[EV_TASK_COUNT] = {
+	[EV_TASK_CREATE] = { "create", "/tasks/create", "containerd.events.TaskCreate" },
+	[EV_TASK_START] = { "start", "/tasks/start", "containerd.events.TaskStart" },
+	[EV_TASK_DELETE] = { "delete", "/tasks/delete", "containerd.events.TaskDelete" },
+	[EV_TASK_EXIT] = { "exit", "/tasks/exit", "containerd.events.TaskExit" },
+	[EV_TASK_OOM] = { "oom", "/tasks/oom", "containerd.events.TaskOOM" },
+	[EV_TASK_EXEC_ADDED] = { "exec-added", "/tasks/exec-added",
+		                 "containerd.events.TaskExecAdded" },
+	[EV_TASK_EXEC_STARTED] = { "exec-started", "/tasks/exec-started",
+		                   "containerd.events.TaskExecStarted" },
+	[EV_TASK_PAUSED] = { "paused", "/tasks/paused", "containerd.events.TaskPaused" },
+	[EV_TASK_RESUMED] = { "resumed", "/tasks/resumed", "containerd.events.TaskResumed" },
+	[EV_TASK_CHECKPOINTED] = { "checkpointed", "/tasks/checkpointed",
+		                   "containerd.events.TaskCheckpointed" },
+};
+
+const struct ev_topic *ev_topic(enum ev_task t)
+{
+	return (unsigned)t < EV_TASK_COUNT ? &topics[t] : NULL;
+}
+
+const struct ev_topic *ev_topic_named(const char *name)
+{
+	for (int t = 0; t < EV_TASK_COUNT; t++)
+		if (strcmp(topics[t].name, name) == 0)
+			return &topics[t];
+	return NULL;
 }

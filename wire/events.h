@@ -87,6 +87,29 @@ struct ev_task_checkpointed {
 int ev_task_checkpointed_decode(const void *p, size_t n, struct ev_task_checkpointed *m) PB_WARN;
 void ev_task_checkpointed_encode(struct pb_w *w, const struct ev_task_checkpointed *m);
 
+/* The task events the shim publishes: one row each of ev_topic's table (PROTOCOL.md 4.1). */
+enum ev_task {
+	EV_TASK_CREATE,
+	EV_TASK_START,
+	EV_TASK_DELETE,
+	EV_TASK_EXIT,
+	EV_TASK_OOM,
+	EV_TASK_EXEC_ADDED,
+	EV_TASK_EXEC_STARTED,
+	EV_TASK_PAUSED,
+	EV_TASK_RESUMED,
+	EV_TASK_CHECKPOINTED,
+	EV_TASK_COUNT
+};
+struct ev_topic {
+	const char *name;     /* "exec-added": the topic's last component */
+	const char *topic;    /* "/tasks/exec-added" */
+	const char *type_url; /* "containerd.events.TaskExecAdded" */
+};
+/* The row of t (NULL out of range); the row named name (NULL if none). */
+const struct ev_topic *ev_topic(enum ev_task t);
+const struct ev_topic *ev_topic_named(const char *name);
+
 /* Envelope {timestamp=1, namespace=2, topic=3, event=4 Any}. */
 struct ev_envelope {
 	struct tk_timestamp timestamp;

@@ -410,8 +410,41 @@ static void test_rules(void)
 	CHECK(!ev_topic_valid(pb_str_of(long_id, 78)), "a topic component of 77 characters");
 }
 
+/* The topic table: what the shim and shim-publish write for each task event. */
+static void test_topics(void)
+{
+	static const char *const want[EV_TASK_COUNT][2] = {
+		{ "/tasks/create", "containerd.events.TaskCreate" },
+		{ "/tasks/start", "containerd.events.TaskStart" },
+		{ "/tasks/delete", "containerd.events.TaskDelete" },
+		{ "/tasks/exit", "containerd.events.TaskExit" },
+		{ "/tasks/oom", "containerd.events.TaskOOM" },
+		{ "/tasks/exec-added", "containerd.events.TaskExecAdded" },
+		{ "/tasks/exec-started", "containerd.events.TaskExecStarted" },
+		{ "/tasks/paused", "containerd.events.TaskPaused" },
+		{ "/tasks/resumed", "containerd.events.TaskResumed" },
+		{ "/tasks/checkpointed", "containerd.events.TaskCheckpointed" },
+	};
+	int good = 0;
+	for (int t = 0; t < EV_TASK_COUNT; t++) {
+		const struct ev_topic *et = ev_topic((enum ev_task)t);
+		char topic[64];
+		snprintf(topic, sizeof(topic), "/tasks/%s", et->name);
+		good += strcmp(et->topic, want[t][0]) == 0 && strcmp(et->type_url, want[t][1]) == 0 &&
+		        strcmp(topic, et->topic) == 0 &&
+		        ev_topic_valid(pb_str_of(et->topic, strlen(et->topic))) &&
+		        ev_topic_named(et->name) == et;
+	}
+	CHECK(good == EV_TASK_COUNT, "every task event's topic and type, found by its name (%d)",
+	      good);
+	CHECK(ev_topic(EV_TASK_COUNT) == NULL && ev_topic_named("exits") == NULL &&
+	          ev_topic_named("") == NULL,
+	      "no row out of range or by an unknown name");
+}
+
 int main(void)
 {
+	test_topics();
 	golden_suite("ev_", codecs, sizeof(codecs) / sizeof(codecs[0]));
 	test_create();
 	test_create_unknown_mount_fields();
