@@ -36,6 +36,30 @@ struct opt_checkpoint {
 int opt_checkpoint_decode(const void *p, size_t n, struct opt_checkpoint *m) PB_WARN;
 void opt_checkpoint_encode(struct pb_w *w, const struct opt_checkpoint *m);
 
+/*
+ * runtimeoptions.v1.Options {type_url=1, config_path=2, config_body=3}: what containerd's CRI
+ * sends a runtime type other than runc's (io.containerd.shimbox.v2): its handler's `options`
+ * table as TOML text in config_body, unless the table names a config_path.
+ */
+#define OPT_RUNTIME_OPTIONS_URL "runtimeoptions.v1.Options"
+struct opt_runtime {
+	struct pb_str type_url, config_path, config_body;
+};
+int opt_runtime_decode(const void *p, size_t n, struct opt_runtime *m) PB_WARN;
+void opt_runtime_encode(struct pb_w *w, const struct opt_runtime *m);
+
+/*
+ * The containerd.runc.v1.Options fields of such a TOML table, as containerd writes it (go-toml
+ * v2: one `Key = value` a line, the table's own keys before any [sub.table]): the keys are
+ * Options' field names (BinaryName, SystemdCgroup...), matched without regard to case as
+ * toml.Unmarshal matches them; values 'literal' or "basic" strings without escapes, true or
+ * false, decimal integers. Other keys, arrays and sub-tables are skipped. Fills o (strings point
+ * into body) and returns how many fields were set, or -PB_ERANGE for a line it does not read (a
+ * string with escapes, a value of the wrong kind for its key, a line that is not TOML): o is
+ * then not to be used.
+ */
+int opt_runc_from_toml(struct pb_str body, struct opt_runc *o) PB_WARN;
+
 /* ProcessDetails {exec_id=1}. */
 struct opt_process_details {
 	struct pb_str exec_id;

@@ -73,7 +73,9 @@ const char *tk_method_request(enum tk_method m);
 
 /*
  * Decodes a containerd.task.v2 (or v3) request of method m. Create's options are decoded when
- * their type URL ends in containerd.runc.v1.Options; Checkpoint's, whatever their type (as the
+ * their type URL ends in containerd.runc.v1.Options, or read from the TOML table of a
+ * runtimeoptions.v1.Options (what CRI sends a runtime type of its own: opt_runc_from_toml; one
+ * with a config_path instead is TK_OPTS_FOREIGN); Checkpoint's, whatever their type (as the
  * reference does). 0, or -PB_E* for an undecodable message (undecodable options are reported in
  * r->opts instead).
  */

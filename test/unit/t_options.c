@@ -55,6 +55,7 @@ CODEC_FNS(params, struct opt_bootstrap_params, opt_bootstrap_params_decode,
 CODEC_FNS(result, struct opt_bootstrap_result, opt_bootstrap_result_decode,
           opt_bootstrap_result_encode)
 CODEC_FNS(any, struct tk_any, tk_any_decode, tk_any_encode)
+CODEC_FNS(rt, struct opt_runtime, opt_runtime_decode, opt_runtime_encode)
 
 static const struct codec codecs[] = {
 	{ "Options", runc_dec, runc_enc },
@@ -63,6 +64,7 @@ static const struct codec codecs[] = {
 	{ "BootstrapParams", params_all_dec, params_enc },
 	{ "BootstrapResult", result_dec, result_enc },
 	{ "Any", any_dec, any_enc },
+	{ "RuntimeOptions", rt_dec, rt_enc },
 };
 
 #define DECODE(name, fn, m) fn(golden_get(name)->data, golden_get(name)->len, m)
@@ -217,9 +219,58 @@ static void test_bootstrap(void)
 	      "opt_bootstrap_result: fixed32 capabilities refused");
 }
 
+/* The runc Options of a CRI handler's TOML table, on go-toml v2's own output (the vectors). */
+static void test_toml(void)
+{
+	struct opt_runtime rt;
+	struct opt_runc o;
+	int n;
+
+	CHECK(DECODE("opt_runtime_toml", opt_runtime_decode, &rt) == 0 &&
+	          (n = opt_runc_from_toml(rt.config_body, &o)) == 11 &&
+	          pb_str_eq(o.binary_name, "/usr/bin/crun") && pb_str_eq(o.criu_image_path, "/img") &&
+	          pb_str_eq(o.criu_path, "/usr/sbin/criu") && pb_str_eq(o.criu_work_path, "/work") &&
+	          o.io_gid == 1000 && o.io_uid == 1000 && o.no_new_keyring && !o.no_pivot_root &&
+	          pb_str_eq(o.root, "/run/containerd/runc") && pb_str_eq(o.shim_cgroup, "/pods/shim") &&
+	          o.systemd_cgroup,
+	      "every runc Options field read from the table containerd sends");
+	CHECK(DECODE("opt_runtime_toml_mixed", opt_runtime_decode, &rt) == 0 &&
+	          opt_runc_from_toml(rt.config_body, &o) == 2 &&
+	          pb_str_eq(o.binary_name, "with 'quote'") && o.systemd_cgroup,
+	      "keys in any case and a basic string read; an array and a sub-table's keys not");
+	CHECK(DECODE("opt_runtime_path", opt_runtime_decode, &rt) == 0 && rt.config_body.n == 0 &&
+	          pb_str_eq(rt.config_path, "/etc/kata/configuration.toml"),
+	      "a table naming a config_path sends no body");
+	CHECK(opt_runc_from_toml(pb_str_of("", 0), &o) == 0 &&
+	          opt_runc_from_toml(pb_str_of("# only\n\nOther = 1\n", 18), &o) == 0,
+	      "an empty table, comments and unknown keys set nothing");
+	static const char *const bad[] = {
+		"BinaryName = \"a\\\"b\"\n", /* an escape */
+		"BinaryName = 'a\n",           /* unterminated */
+		"SystemdCgroup = 1\n",         /* the wrong kind */
+		"IoUid = -1\n",
+		"IoUid = 4294967296\n",
+		"IoUid = true\n",
+		"BinaryName = crun\n",
+		"just words\n",
+		" = 'x'\n",
+		"BinaryName = 'a'b'\n",
+	};
+	int refused = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused += opt_runc_from_toml(pb_str_of(bad[i], strlen(bad[i])), &o) == -PB_ERANGE;
+	CHECK(refused == (int)(sizeof(bad) / sizeof(bad[0])),
+	      "lines it does not read are refused, the table not used (%d of %zu)", refused,
+	      sizeof(bad) / sizeof(bad[0]));
+	CHECK(opt_runc_from_toml(pb_str_of("IoUid = 4294967295\r\nRoot='/r'", 29), &o) == 2 &&
+	          o.io_uid == 4294967295u && pb_str_eq(o.root, "/r"),
+	      "the largest uid, CRLF, no spaces, no final newline");
+}
+
 int main(void)
 {
 	golden_suite("opt_", codecs, sizeof(codecs) / sizeof(codecs[0]));
+	test_toml();
 	test_runc();
 	test_checkpoint();
 	test_bootstrap();

@@ -60,7 +60,7 @@ static void test_options(void)
 	      "Create without options: TK_OPTS_NONE");
 
 	/* Options as an Any of another type, of a prefixed URL, and undecodable. */
-	uint8_t in[256];
+	uint8_t in[1024];
 	static const struct {
 		const char *url, *value;
 		size_t n;
@@ -82,6 +82,29 @@ static void test_options(void)
 		tk_any_put(&w, 10, &a);
 		CHECK(decode("Create", in, w.len, &r) == 0 && r.opts == any[i].opts,
 		      "Create with runc options of %s: %d", any[i].what, r.opts);
+	}
+	/* What CRI sends a runtime type of its own: the handler's table as TOML. */
+	static const struct {
+		const char *golden;
+		int opts;
+		const char *what;
+	} table[] = {
+		{ "opt_runtime_toml", TK_OPTS_OK, "its runc Options read from the TOML" },
+		{ "opt_runtime_path", TK_OPTS_FOREIGN, "a config_path, not read" },
+		{ "opt_runc", TK_OPTS_BAD, "not a runtimeoptions message" },
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct golden *v = golden_get(table[i].golden);
+		struct pb_w w = pb_w_init(in, sizeof(in));
+		struct tk_any a = { pb_str_of("runtimeoptions.v1.Options", 25),
+			            pb_str_of((const char *)v->data, v->len) };
+		pb_put_cstr(&w, 1, "c1");
+		pb_put_cstr(&w, 2, "/b");
+		tk_any_put(&w, 10, &a);
+		CHECK(!w.err && decode("Create", in, w.len, &r) == 0 && r.opts == table[i].opts &&
+		          (r.opts != TK_OPTS_OK ||
+		           (r.o.runc.systemd_cgroup && pb_str_eq(r.o.runc.binary_name, "/usr/bin/crun"))),
+		      "Create with a CRI handler's runtimeoptions: %s", table[i].what);
 	}
 	CHECK(decode("Create", in, 0, &r) == 0 && r.u.create.id.n == 0,
 	      "Create: an empty payload is an empty request (the handler refuses it)");
