@@ -76,6 +76,7 @@ enum {
 	/* shimbox's own (wire/shimbox.h). */
 	FZ_DUMP_RESP = 49,
 	FZ_RUNTIME_INFO = 50,
+	FZ_RUNTIME_OPTS = 51, /* runtimeoptions.v1.Options, and the runc Options of its TOML */
 	FZ_COUNT
 };
 
@@ -119,6 +120,7 @@ union fz_msg {
 	struct v1_create_opts v1_create_opts;
 	struct sb_dump_resp dump_resp;
 	struct sb_runtime_info runtime_info;
+	struct opt_runtime runtime_opts;
 };
 
 /* dec: decodes p[0..n) into m (and walks every repeated field); enc: encodes m (p, n: its input).
@@ -202,6 +204,37 @@ FZ_PLAIN(v1_create_opts_plain, v1_create_opts, v1_create_opts_decode, v1_create_
 FZ_PLAIN(ev_create_plain, ev_create, ev_task_create_decode, ev_task_create_encode)
 FZ_PLAIN(dump_resp, dump_resp, sb_dump_resp_decode, sb_dump_resp_encode)
 FZ_PLAIN(runtime_info, runtime_info, sb_runtime_info_decode, sb_runtime_info_encode)
+
+static int fz_in(struct pb_str s, struct pb_str body)
+{
+	return s.n == 0 || (s.p >= body.p && s.p + s.n <= body.p + body.n);
+}
+
+/* A CRI handler's options: the TOML read gives a count or a refusal, and every string it sets
+ * lies inside the body. */
+static int fz_runtime_opts_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	struct opt_runc o;
+	int e = opt_runtime_decode(p, n, &m->runtime_opts);
+	if (e < 0)
+		return e;
+	struct pb_str b = m->runtime_opts.config_body;
+	int set = opt_runc_from_toml(b, &o);
+	if (set < -PB_ERANGE || (set == -PB_ERANGE ? 0 : set < 0))
+		__builtin_trap();
+	if (set >= 0 && !(fz_in(o.binary_name, b) && fz_in(o.root, b) && fz_in(o.shim_cgroup, b) &&
+	                  fz_in(o.criu_path, b) && fz_in(o.criu_image_path, b) &&
+	                  fz_in(o.criu_work_path, b)))
+		__builtin_trap();
+	return 0;
+}
+
+static void fz_runtime_opts_enc(struct pb_w *w, const union fz_msg *m, const uint8_t *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	opt_runtime_encode(w, &m->runtime_opts);
+}
 
 static void fz_resp_put(struct pb_w *w, const struct tt_resp *m)
 {
@@ -601,6 +634,7 @@ static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_V1_REPLY] = { fz_v1_reply_dec, fz_raw_enc },
 	[FZ_DUMP_RESP] = { fz_dump_resp_dec, fz_dump_resp_enc },
 	[FZ_RUNTIME_INFO] = { fz_runtime_info_dec, fz_runtime_info_enc },
+	[FZ_RUNTIME_OPTS] = { fz_runtime_opts_dec, fz_runtime_opts_enc },
 };
 
 /* Runs target t on p[0..n), a buffer of exactly n bytes; returns the decoder's result. */
