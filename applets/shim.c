@@ -22,6 +22,7 @@
 #include "core/service.h"
 #include "core/svc_v1.h"
 #include "core/spawn.h"
+#include "core/spec.h"
 #include "core/sys.h"
 #include "wire/json.h"
 #include "wire/options.h"
@@ -205,24 +206,22 @@ static int print_address(const struct start_input *si, const char *addr)
 /* The grouping key: the group or sandbox annotation of config.json, else -id. */
 static void group_key(const char *id, char *key, size_t cap)
 {
-	static char spec[1 << 20];
 	static const char *const annotations[] = { "io.containerd.runc.v2.group",
 		                                   "io.kubernetes.cri.sandbox-id" };
+	struct pb_str doc, ann, v;
 	snprintf(key, cap, "%s", id);
-	ssize_t n = sys_read_file("config.json", spec, sizeof(spec));
-	if (n <= 0)
+	if (spec_read(".", &doc) < 0)
 		return;
-	struct pb_str doc = pb_str_of(spec, (size_t)n), ann, v;
-	if (json_get(doc, "annotations", &ann) != 1)
-		return;
-	for (size_t i = 0; i < ARRAY_LEN(annotations); i++) {
+	int has = json_get(doc, "annotations", &ann) == 1;
+	for (size_t i = 0; has && i < ARRAY_LEN(annotations); i++) {
 		char tmp[256];
 		if (json_get(ann, annotations[i], &v) == 1 &&
 		    json_string(v, tmp, sizeof(tmp)) > 0) {
 			snprintf(key, cap, "%s", tmp);
-			return;
+			break;
 		}
 	}
+	free((void *)doc.p);
 }
 
 static int connect_within(const char *path, int ms)

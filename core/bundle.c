@@ -2,6 +2,8 @@
 /* What the service reads of a bundle (config.json, pid files) and of the runc options. */
 #include "bundle.h"
 
+#include "spec.h"
+
 #include "log.h"
 #include "sys.h"
 #include "wire/json.h"
@@ -13,18 +15,12 @@
 /* Whether the spec in bundle gives the container a pid namespace of its own. */
 int bundle_pidns_private(const char *bundle)
 {
-	char path[PATH_LEN + 16];
-	size_t cap = 1 << 20;
-	char *spec = malloc(cap);
-	struct pb_str ns, it, el, v;
+	struct pb_str doc, ns, it, el, v;
 	int private = 0;
-	ssize_t n;
 
-	if (!spec || sys_fmt(path, sizeof(path), "%s/config.json", bundle) < 0 ||
-	    (n = sys_read_file(path, spec, cap)) <= 0 ||
-	    json_get_path(pb_str_of(spec, (size_t)n), &ns, "linux", "namespaces",
-	                  (const char *)NULL) != 1) {
-		free(spec);
+	if (spec_read(bundle, &doc) < 0 ||
+	    json_get_path(doc, &ns, "linux", "namespaces", (const char *)NULL) != 1) {
+		free((void *)doc.p);
 		return 1; /* unknown: assume the usual private namespace */
 	}
 	it = ns;
@@ -36,7 +32,7 @@ int bundle_pidns_private(const char *bundle)
 		private =
 		    json_get(el, "path", &v) != 1 || json_string(v, nspath, sizeof(nspath)) == 0;
 	}
-	free(spec);
+	free((void *)doc.p);
 	return private;
 }
 
