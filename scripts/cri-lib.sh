@@ -304,3 +304,60 @@ cri_leftovers() {
 	ls /var/lib/cni/results/"${CRI_NET:-none}"-* 2>/dev/null | sed 's/^/CNI cache /'
 	return 0
 }
+
+# ---------------------------------------------------------------------------------------------
+# The crictl tests (test/e2e/4[0-9]-cri-*.sh)
+
+# cri_test_begin: called by every crictl test file instead of e2e_test_begin. Under
+# test/e2e/run the runner's containerd has CRI off: the file starts its own CRI instance (and
+# registry) in a fresh CD_DIR, with the shim of SHIM (the reference, or shimbox as
+# io.containerd.shimbox.v2; CRI_MODE=dropin for the link), and removes it at exit.
+cri_test_begin() {
+	if [ -z "${CD_SOCK:-}" ]; then
+		e2e_release_setup >&2 || e2e_die "containerd release under test"
+		e2e_prereqs >&2 || e2e_die "prerequisites"
+		e2e_shim_setup >&2 || e2e_die "shim under test"
+	fi
+	[ -n "${SHIM_EXE:-}" ] || SHIM_EXE=$(readlink -f "$SHIM")
+	unset CD_DIR CD_SOCK CD_PID
+	at_exit cri_cleanup
+	trap 'exit 130' INT TERM HUP
+	cri_start >&2 || e2e_die "private CRI containerd ($(cri_mode)) starts"
+	CRI_SHIM_EXE=$(cri_shim_exe)
+	diag "CRI containerd: $CD_DIR, mode $(cri_mode), shim $CRI_SHIM_EXE"
+	cric pull "$CRI_BUSYBOX" >/dev/null || e2e_die "pull $CRI_BUSYBOX from the loopback registry"
+	CRI_T=$CD_DIR/t
+	mkdir -p "$CRI_T"
+}
+
+# cri_pod NAME [LINUX-JSON]: runs a pod sandbox (its logs in CRI_T/NAME); prints its id.
+cri_pod() {
+	mkdir -p "$CRI_T/$1"
+	_lx=${2:-}
+	[ -n "$_lx" ] || _lx='{}'
+	printf '{"metadata":{"name":"%s","namespace":"e2e","uid":"%s-uid","attempt":0},"log_directory":"%s","linux":%s}\n' \
+		"$1" "$1" "$CRI_T/$1" "$_lx" >"$CRI_T/$1.pod.json"
+	cric runp "$CRI_T/$1.pod.json" 2>>"$CRI_T/crictl.err"
+}
+# cri_ctr POD PODNAME NAME ATTEMPT COMMAND-JSON [MORE-JSON]: creates a busybox container
+# (log CRI_T/PODNAME/NAME.ATTEMPT.log); prints its id. MORE-JSON: more fields, from a comma.
+cri_ctr() {
+	printf '{"metadata":{"name":"%s","attempt":%s},"image":{"image":"%s"},"command":%s,"log_path":"%s.%s.log","linux":{}%s}\n' \
+		"$3" "$4" "$CRI_BUSYBOX" "$5" "$3" "$4" "${6:-}" >"$CRI_T/$2.$3.$4.json"
+	cric create "$1" "$CRI_T/$2.$3.$4.json" "$CRI_T/$2.pod.json" 2>>"$CRI_T/crictl.err"
+}
+cri_log() { echo "$CRI_T/$1/$2.$3.log"; } # PODNAME NAME ATTEMPT
+cri_state() { cric inspect -o go-template --template '{{.status.state}}' "$1" 2>/dev/null; }
+cri_exit_code() { cric inspect -o go-template --template '{{.status.exitCode}}' "$1" 2>/dev/null; }
+cri_is() { [ "$(cri_state "$1")" = "$2" ]; }
+# cri_shims: pids of shim server processes of our containerd (not `start`/`delete` runs).
+cri_shims() {
+	for _d in /proc/[0-9]*; do
+		[ "$(readlink "$_d/exe" 2>/dev/null)" = "$CRI_SHIM_EXE" ] || continue
+		tr '\0' '\n' 2>/dev/null <"$_d/cmdline" | awk -v s="$CD_SOCK" '
+			$0 == s { k = 1 } { last = $0 } END { exit !(k && last != "start" && last != "delete") }' &&
+			echo "${_d#/proc/}"
+	done
+}
+# cri_pid ID: the container's init pid, as CRI reports it.
+cri_pid() { cric inspect -o go-template --template '{{.info.pid}}' "$1" 2>/dev/null; }
