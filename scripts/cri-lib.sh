@@ -175,12 +175,17 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
-        # runc's state in our dir, not /run/containerd/runc/k8s.io (shared by every CRI).
+        # runc's state in our dir (Root/k8s.io), not /run/containerd/runc/k8s.io (shared by
+        # every CRI on the machine).
         Root = "$CD_DIR/runc"
+    # No options: for a runtime_type other than io.containerd.runc.v2, CRI sends them as a
+    # runtimeoptions.v1.Options whose config_body is this table's TOML text, which shimbox does
+    # not read (it takes containerd.runc.v1.Options only); runc's state is therefore in the
+    # default /run/containerd/runc/k8s.io (CRI_RUNC_ROOT). A node that needs runc options
+    # (SystemdCgroup, BinaryName, Root) names shimbox with runtime_path under the runc type
+    # instead (README).
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.shimbox]
       runtime_type = "io.containerd.shimbox.v2"
-      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.shimbox.options]
-        Root = "$CD_DIR/runc"
   [plugins."io.containerd.cri.v1.runtime".cni]
     bin_dirs = ["/usr/lib/cni"]
     conf_dir = "$CD_DIR/cni"
@@ -214,6 +219,11 @@ cri_shim_exe() {
 	esac
 }
 
+# cri_runc_root: where runc keeps the state of our containers (see cd_config).
+cri_runc_root() {
+	if [ "$(cri_mode)" = shimbox ]; then echo /run/containerd/runc/k8s.io; else echo "$CD_DIR/runc/k8s.io"; fi
+}
+
 # cri_start: registry, CNI, containerd with CRI (in a fresh /tmp/sbc.XXXX).
 cri_start() {
 	[ -x "$CRI_TOOLS/crictl" ] || { echo "crictl is not built in $CRI_TOOLS (scripts/peers)"; return 1; }
@@ -237,17 +247,20 @@ EOF
 # cric ARGS...: crictl against our containerd.
 cric() { "$CRI_TOOLS/crictl" --config "$CD_DIR/crictl.yaml" "$@"; }
 
-# cri_ids: every pod and container id our containerd knows in k8s.io (recorded for cleanup).
+# cri_ids: every pod and container id our containerd ever created, from its log (CRI logs
+# each id it returns; other 64-hex words, such as image digests, name nothing to clean).
 cri_ids() {
-	ctr --address "$CD_SOCK" -n k8s.io containers ls -q 2>/dev/null
+	cat "$CD_DIR/cri-ids" 2>/dev/null
+	grep -o '[0-9a-f]\{64\}' "$CD_DIR/containerd.log" 2>/dev/null
 }
 
-# cri_cleanup: removes pods and containers through CRI, stops containerd and the registry,
-# then removes by force whatever is left of ours (shims, runc state, mounts, cgroups, bridge).
-cri_cleanup() {
+# cri_scrub: removes pods and containers through CRI, stops containerd and the registry, then
+# removes by force whatever is left of ours (shims, runc state, mounts, cgroups, bridge); keeps
+# CD_DIR (its logs: cri_leftovers reads the ids there). Safe to call twice.
+cri_scrub() {
 	[ -n "${CD_DIR:-}" ] && [ -d "$CD_DIR" ] || return 0
 	if cd_alive; then
-		cri_ids >>"$CD_DIR/cri-ids"
+		ctr --address "$CD_SOCK" -n k8s.io containers ls -q >>"$CD_DIR/cri-ids" 2>/dev/null
 		timeout 60 "$CRI_TOOLS/crictl" --config "$CD_DIR/crictl.yaml" rmp -af >/dev/null 2>&1
 	fi
 	cd_stop
@@ -258,21 +271,22 @@ cri_cleanup() {
 	fi
 	# shellcheck disable=SC2046
 	kill_pids $(pids_of_instance)
-	if [ -d "$CD_DIR/runc" ]; then
-		for _t in $(runc --root "$CD_DIR/runc" list -q 2>/dev/null); do
-			runc --root "$CD_DIR/runc" kill "$_t" KILL >/dev/null 2>&1
-			runc --root "$CD_DIR/runc" delete --force "$_t" >/dev/null 2>&1
+	# runc's containers of ours only (the shims give runc Root/<namespace>; in shimbox mode
+	# that is the machine's /run/containerd/runc/k8s.io).
+	_rr=$(cri_runc_root)
+	if [ -d "$_rr" ]; then
+		cri_ids | sort -u | while read -r _t; do
+			[ -n "$_t" ] && [ -d "$_rr/$_t" ] || continue
+			runc --root "$_rr" kill "$_t" KILL >/dev/null 2>&1
+			runc --root "$_rr" delete --force "$_t" >/dev/null 2>&1
 		done
 	fi
 	umount_under "$CD_DIR"
-	if [ -f "$CD_DIR/cri-ids" ]; then
-		sort -u "$CD_DIR/cri-ids" | while read -r _i; do
-			[ -n "$_i" ] || continue
-			for _cg in /sys/fs/cgroup/*/k8s.io/"$_i"; do
-				[ -d "$_cg" ] && rmdir "$_cg" 2>/dev/null
-			done
+	for _i in $(cri_ids | sort -u); do
+		for _cg in /sys/fs/cgroup/*/k8s.io/"$_i"; do
+			[ -d "$_cg" ] && rmdir "$_cg" 2>/dev/null
 		done
-	fi
+	done
 	[ -n "${CRI_BRIDGE:-}" ] && ip link show "$CRI_BRIDGE" >/dev/null 2>&1 && ip link delete "$CRI_BRIDGE"
 	[ -n "${CRI_NET:-}" ] && rm -f /var/lib/cni/results/"$CRI_NET"-*
 	# The bridge plugin (isGateway) turns IPv4 forwarding on; turn it back off if it was off and
@@ -280,6 +294,13 @@ cri_cleanup() {
 	if [ "$(cat "$CD_DIR/ip_forward" 2>/dev/null)" = 0 ] && ! ip -br link show type bridge 2>/dev/null | grep -q '^sbc'; then
 		sysctl -qw net.ipv4.ip_forward=0
 	fi
+	return 0
+}
+
+# cri_cleanup: cri_scrub, then removes CD_DIR (kept, for its logs, when E2E_KEEP is set).
+cri_cleanup() {
+	[ -n "${CD_DIR:-}" ] && [ -d "$CD_DIR" ] || return 0
+	cri_scrub
 	if [ -z "${E2E_KEEP:-}" ] && [ -z "$(mounts_under "$CD_DIR")" ]; then
 		rm -rf "$CD_DIR"
 	else
@@ -294,13 +315,13 @@ cri_leftovers() {
 		echo "process $_p: $(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | cut -c1-120)"
 	done
 	for _m in $(mounts_under "$CD_DIR"); do echo "mount $_m"; done
-	[ -d "$CD_DIR/runc" ] && [ -n "$(ls -A "$CD_DIR/runc" 2>/dev/null)" ] && echo "runc state: $(ls "$CD_DIR/runc" | tr '\n' ' ')"
 	[ -d "$CD_DIR/s" ] && [ -n "$(ls -A "$CD_DIR/s" 2>/dev/null)" ] && echo "shim sockets: $(ls "$CD_DIR/s" | tr '\n' ' ')"
-	if [ -f "$CD_DIR/cri-ids" ]; then
-		sort -u "$CD_DIR/cri-ids" | while read -r _i; do
-			for _cg in /sys/fs/cgroup/*/k8s.io/"$_i"; do [ -d "$_cg" ] && echo "cgroup $_cg"; done
-		done
-	fi
+	_rr=$(cri_runc_root)
+	for _i in $(cri_ids | sort -u); do
+		[ -e "$_rr/$_i" ] && echo "runc state $_rr/$_i"
+		for _cg in /sys/fs/cgroup/*/k8s.io/"$_i"; do [ -d "$_cg" ] && echo "cgroup $_cg"; done
+	done
+	[ -n "${CRI_BRIDGE:-}" ] && ip link show "$CRI_BRIDGE" >/dev/null 2>&1 && echo "bridge $CRI_BRIDGE"
 	ls /var/lib/cni/results/"${CRI_NET:-none}"-* 2>/dev/null | sed 's/^/CNI cache /'
 	return 0
 }

@@ -23,6 +23,7 @@ E2E_NAME=$(basename "$0" .sh)
 cri_test_begin
 # between N LO HI: LO <= N <= HI (integers).
 between() { [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]; }
+dirs_exist() { for _p in "$@"; do [ -d "$_p" ] || return 1; done; }
 procs_gone() { for _p in "$@"; do proc_gone "$_p" || return 1; done; }
 
 # --- one pod, two containers, one shim ---------------------------------------------------------
@@ -130,6 +131,11 @@ pr1=$(cri_pid "$r1")
 netns=$(cric inspectp -o json "$pod" 2>/dev/null | jq -r '.info.runtimeSpec.linux.namespaces[] | select(.type == "network") | .path')
 under_cd() { case $1 in "$CD_DIR"/*) [ -e "$1" ] ;; *) false ;; esac; }
 check "the pod has a network namespace under our state dir ($netns)" under_cd "$netns"
+rr=$(cri_runc_root)
+check "runc's state of the running container is in $rr" [ -d "$rr/$r1" ]
+for i in "$pod" "$r1"; do
+	check "the cgroups of $i are at /sys/fs/cgroup/{memory,pids}/k8s.io/$i" dirs_exist "/sys/fs/cgroup/memory/k8s.io/$i" "/sys/fs/cgroup/pids/k8s.io/$i"
+done
 ids="$pod $a $b $r0 $r1"
 cric stopp "$pod" >/dev/null || not_ok "StopPodSandbox"
 cric rmp "$pod" >/dev/null || not_ok "RemovePodSandbox"
@@ -142,9 +148,11 @@ check "the network namespace is gone" [ ! -e "$netns" ]
 left=
 for i in $ids; do
 	for c in /sys/fs/cgroup/*/k8s.io/"$i"; do [ -d "$c" ] && left="$left $c"; done
-	[ -e "$CD_DIR/runc/$i" ] && left="$left runc:$i"
+	[ -e "$rr/$i" ] && left="$left runc:$i"
 done
 check_eq "no cgroup and no runc state is left of the pod's containers" "" "$left"
 check_eq "no shim socket is left" "" "$(ls -A "$CD_DIR/s" 2>/dev/null)"
 check_eq "CRI lists no pod and no container" "0 0" "$(cric pods -q | grep -c .) $(cric ps -aq | grep -c .)"
+cri_scrub
+check_eq "nothing of the instance is left on the machine" "" "$(cri_leftovers | tr '\n' ';')"
 e2e_exit
