@@ -33,7 +33,7 @@ FUZZ_SRC := $(wildcard test/fuzz/f_*.c)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 10000000
 
-.PHONY: all deps peers check unit e2e fuzz fuzz-build bench demo install lint clean
+.PHONY: all deps peers check unit e2e cri fuzz fuzz-build bench demo install lint clean
 
 all: build/shimbox
 
@@ -90,6 +90,12 @@ e2e: all
 	scripts/deps
 	scripts/peers
 	scripts/check e2e
+
+# Kubernetes' CRI path on containerd 2.4.2 (critest, crictl); docs/CRI.md has the pass lists.
+cri: all
+	scripts/deps
+	scripts/peers
+	scripts/check cri
 
 # Every decoder for FUZZ_RUNS executions of its own; what adds coverage joins the committed
 # corpora, and the figures go to docs/FUZZING.md. `scripts/fuzz SECONDS` is the quick look.

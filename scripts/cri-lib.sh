@@ -18,6 +18,8 @@
 #   shimbox    runtime "shimbox", runtime_type io.containerd.shimbox.v2 (the default handler)
 #   dropin     runtime "runc", io.containerd.runc.v2, found as a link containerd-shim-runc-v2
 #              -> build/shimbox first on containerd's PATH
+#   path       runtime "runc", io.containerd.runc.v2 with runtime_path naming
+#              build/containerd-shim-shimbox-v2 (so CRI sends runc's options, e.g. Root)
 # Default: reference when SHIM is the reference (SHIM=reference), else shimbox.
 
 CRI_TOOLS=$E2E_TOP/build/peers/cri-tools-v1.37.0
@@ -137,14 +139,14 @@ cd_config() {
 	_m=$(cri_mode)
 	_def=runc
 	[ "$_m" = shimbox ] && _def=shimbox
+	_rp=
+	[ "$_m" = path ] && _rp="runtime_path = \"$E2E_TOP/build/containerd-shim-shimbox-v2\""
 	cat <<EOF
 version = 3
 root = "$CD_DIR/root"
 state = "$CD_DIR/state"
-# No drop-ins from /etc/containerd/conf.d; NRI off (it would listen on the machine-wide
-# /var/run/nri/nri.sock).
+# No drop-ins from /etc/containerd/conf.d.
 imports = []
-disabled_plugins = ["io.containerd.nri.v1.nri"]
 [grpc]
   address = "$CD_SOCK"
 [ttrpc]
@@ -153,6 +155,12 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
   path = "$CD_DIR/opt"
 [plugins."io.containerd.shim.v1.manager"]
   socket_dir = "$CD_DIR/s"
+# NRI on its own socket (critest's NRI tests connect to it), not the machine-wide
+# /var/run/nri/nri.sock, and no plugins or their configs from the machine.
+[plugins."io.containerd.nri.v1.nri"]
+  socket_path = "$CD_DIR/nri.sock"
+  plugin_path = "$CD_DIR/nri/plugins"
+  plugin_config_path = "$CD_DIR/nri/conf.d"
 
 [plugins."io.containerd.cri.v1.images"]
   [plugins."io.containerd.cri.v1.images".registry]
@@ -174,6 +182,7 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
     default_runtime_name = "$_def"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      $_rp
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         # runc's state in our dir (Root/k8s.io), not /run/containerd/runc/k8s.io (shared by
         # every CRI on the machine).
@@ -205,7 +214,8 @@ cri_shim_bin() {
 	reference) ;;
 	shimbox) ln -sfn "$E2E_TOP/build/shimbox" "$CD_DIR/bin/containerd-shim-shimbox-v2" ;;
 	dropin) ln -sfn "$E2E_TOP/build/shimbox" "$CD_DIR/bin/containerd-shim-runc-v2" ;;
-	*) echo "CRI_MODE must be reference, shimbox or dropin: $CRI_MODE" >&2; return 1 ;;
+	path) ln -sfn shimbox "$E2E_TOP/build/containerd-shim-shimbox-v2" ;;
+	*) echo "CRI_MODE must be reference, shimbox, dropin or path: $CRI_MODE" >&2; return 1 ;;
 	esac
 	PATH=$CD_DIR/bin:$PATH
 	export PATH
