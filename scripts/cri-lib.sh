@@ -333,6 +333,9 @@ cri_leftovers() {
 	done
 	[ -n "${CRI_BRIDGE:-}" ] && ip link show "$CRI_BRIDGE" >/dev/null 2>&1 && echo "bridge $CRI_BRIDGE"
 	ls /var/lib/cni/results/"${CRI_NET:-none}"-* 2>/dev/null | sed 's/^/CNI cache /'
+	if [ -n "${CRI_BRIDGE:-}" ] && command -v iptables-save >/dev/null; then
+		iptables-save 2>/dev/null | grep -F -e "$CRI_BRIDGE" -e "${CRI_SUBNET%.0/24}." | sed 's/^/iptables rule /'
+	fi
 	return 0
 }
 
