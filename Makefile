@@ -102,12 +102,14 @@ cri: all
 fuzz: fuzz-build
 	scripts/fuzz --runs $(FUZZ_RUNS) --report docs/FUZZING.md
 
-# Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2.
+# Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2; then the
+# Kubernetes figures through 2.4.2's CRI (scripts/bench-cri).
 BENCH_RELEASES ?= debian v2.4.2
 bench: all
 	scripts/deps
 	scripts/peers
 	for r in $(BENCH_RELEASES); do E2E_CONTAINERD=$$r scripts/bench || exit 1; done
+	scripts/bench-cri
 
 # The README's first command: build, start a private containerd, run a container through shimbox.
 demo:
