@@ -33,7 +33,7 @@ FUZZ_SRC := $(wildcard test/fuzz/f_*.c)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 10000000
 
-.PHONY: all deps peers check unit e2e fuzz fuzz-build bench demo install lint clean
+.PHONY: all deps peers check unit e2e cri fuzz fuzz-build bench demo install lint clean
 
 all: build/shimbox
 
@@ -91,17 +91,25 @@ e2e: all
 	scripts/peers
 	scripts/check e2e
 
+# Kubernetes' CRI path on containerd 2.4.2 (critest, crictl); docs/CRI.md has the pass lists.
+cri: all
+	scripts/deps
+	scripts/peers
+	scripts/check cri
+
 # Every decoder for FUZZ_RUNS executions of its own; what adds coverage joins the committed
 # corpora, and the figures go to docs/FUZZING.md. `scripts/fuzz SECONDS` is the quick look.
 fuzz: fuzz-build
 	scripts/fuzz --runs $(FUZZ_RUNS) --report docs/FUZZING.md
 
-# Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2.
+# Side by side with the reference of Debian's containerd 1.6 and with that of 2.4.2; then the
+# Kubernetes figures through 2.4.2's CRI (scripts/bench-cri).
 BENCH_RELEASES ?= debian v2.4.2
 bench: all
 	scripts/deps
 	scripts/peers
 	for r in $(BENCH_RELEASES); do E2E_CONTAINERD=$$r scripts/bench || exit 1; done
+	scripts/bench-cri
 
 # The README's first command: build, start a private containerd, run a container through shimbox.
 demo:
