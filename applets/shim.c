@@ -168,16 +168,14 @@ static int parse_start_input(const uint8_t *in, size_t n, const struct shim_flag
 		si->bootstrap = 1;
 		struct pb_r it = pb_r_of(bp.raw);
 		while (opt_bootstrap_extension_next(&it, &any) > 0)
-			if (pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
-			    opt_runc_decode(any.value.p, any.value.n, &si->opts) == 0)
+			if (opt_runc_of_any(&any, &si->opts) > 0)
 				si->have_opts = 1;
 		if (bp.socket_dir.n && pb_str_copy(si->socket_dir, sizeof(si->socket_dir),
 		                                bp.socket_dir) < 0)
 			return -ENAMETOOLONG;
 		return 0;
 	}
-	if (tk_any_decode(in, n, &any) == 0 && pb_str_eq(any.type_url, OPT_RUNC_OPTIONS_URL) &&
-	    opt_runc_decode(any.value.p, any.value.n, &si->opts) == 0)
+	if (tk_any_decode(in, n, &any) == 0 && opt_runc_of_any(&any, &si->opts) > 0)
 		si->have_opts = 1;
 	return 0;
 }

@@ -194,3 +194,24 @@ int opt_runc_from_toml(struct pb_str body, struct opt_runc *o)
 	}
 	return set;
 }
+
+static int url_ends_with(struct pb_str url, const char *want)
+{
+	size_t k = strlen(want);
+	return url.n >= k && memcmp(url.p + url.n - k, want, k) == 0;
+}
+
+int opt_runc_of_any(const struct tk_any *a, struct opt_runc *o)
+{
+	struct opt_runtime rt;
+	int e;
+	if (url_ends_with(a->type_url, OPT_RUNC_OPTIONS_URL))
+		return (e = opt_runc_decode(a->value.p, a->value.n, o)) < 0 ? e : 1;
+	if (!url_ends_with(a->type_url, OPT_RUNTIME_OPTIONS_URL))
+		return 0;
+	if ((e = opt_runtime_decode(a->value.p, a->value.n, &rt)) < 0)
+		return e;
+	if (rt.config_body.n == 0)
+		return 0; /* a config_path: a file of the runtime's, not read */
+	return (e = opt_runc_from_toml(rt.config_body, o)) < 0 ? e : 1;
+}

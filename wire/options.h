@@ -60,6 +60,14 @@ void opt_runtime_encode(struct pb_w *w, const struct opt_runtime *m);
  */
 int opt_runc_from_toml(struct pb_str body, struct opt_runc *o) PB_WARN;
 
+/*
+ * The runc Options an Any carries, in either form: containerd.runc.v1.Options itself, or the
+ * TOML table of a runtimeoptions.v1.Options (type URLs compared by suffix, as typeurl allows a
+ * prefix). 1 read into o; 0 if the Any is neither (another type, or a table that names a
+ * config_path); -PB_E* if it is one of them but undecodable.
+ */
+int opt_runc_of_any(const struct tk_any *a, struct opt_runc *o) PB_WARN;
+
 /* ProcessDetails {exec_id=1}. */
 struct opt_process_details {
 	struct pb_str exec_id;

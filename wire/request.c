@@ -44,41 +44,16 @@ const char *tk_method_request(enum tk_method m)
 	return (unsigned)m < TK_NMETHODS ? methods[m].request : "request";
 }
 
-/* typeurl's names may carry a prefix ("types.containerd.io/..."): the suffix is compared. */
-static int url_ends_with(struct pb_str url, const char *want)
-{
-	size_t k = strlen(want);
-	return url.n >= k && memcmp(url.p + url.n - k, want, k) == 0;
-}
-
-/* A CRI handler's TOML options table (runtimeoptions.v1.Options): the runc Options it holds. */
-static int table_options(struct tk_request *r)
-{
-	const struct tk_create_req *c = &r->u.create;
-	struct opt_runtime ro;
-	int n;
-	if (opt_runtime_decode(c->options.value.p, c->options.value.n, &ro) < 0)
-		return TK_OPTS_BAD;
-	if (ro.config_body.n == 0) /* a config_path: a file of the runtime's, not read */
-		return TK_OPTS_FOREIGN;
-	if ((n = opt_runc_from_toml(ro.config_body, &r->o.runc)) < 0)
-		return TK_OPTS_BAD;
-	return n ? TK_OPTS_OK : TK_OPTS_NONE;
-}
-
 static void create_options(struct tk_request *r)
 {
 	const struct tk_create_req *c = &r->u.create;
+	int e;
 	if (!c->has_options || c->options.value.n == 0)
 		r->opts = TK_OPTS_NONE;
-	else if (url_ends_with(c->options.type_url, OPT_RUNTIME_OPTIONS_URL))
-		r->opts = table_options(r);
-	else if (!url_ends_with(c->options.type_url, OPT_RUNC_OPTIONS_URL))
-		r->opts = TK_OPTS_FOREIGN;
-	else if (opt_runc_decode(c->options.value.p, c->options.value.n, &r->o.runc) < 0)
+	else if ((e = opt_runc_of_any(&c->options, &r->o.runc)) < 0)
 		r->opts = TK_OPTS_BAD;
 	else
-		r->opts = TK_OPTS_OK;
+		r->opts = e ? TK_OPTS_OK : TK_OPTS_FOREIGN;
 }
 
 static void checkpoint_options(struct tk_request *r)

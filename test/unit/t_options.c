@@ -262,6 +262,22 @@ static void test_toml(void)
 	CHECK(refused == (int)(sizeof(bad) / sizeof(bad[0])),
 	      "lines it does not read are refused, the table not used (%d of %zu)", refused,
 	      sizeof(bad) / sizeof(bad[0]));
+	/* Either form through one door, as the start action and Create read them. */
+	const struct golden *gr = golden_get("opt_runc"), *gt = golden_get("opt_runtime_toml"),
+	                    *gp = golden_get("opt_runtime_path");
+	struct tk_any a1 = { pb_str_of("types.containerd.io/containerd.runc.v1.Options", 46),
+		             pb_str_of((const char *)gr->data, gr->len) };
+	struct tk_any a2 = { pb_str_of("runtimeoptions.v1.Options", 25),
+		             pb_str_of((const char *)gt->data, gt->len) };
+	struct tk_any a3 = { a2.type_url, pb_str_of((const char *)gp->data, gp->len) };
+	struct tk_any a4 = { pb_str_of("containerd.runhcs.v1.Options", 28), a1.value };
+	struct tk_any a5 = { a2.type_url, a1.value };
+	CHECK(opt_runc_of_any(&a1, &o) == 1 && pb_str_eq(o.binary_name, "/usr/local/bin/crun") &&
+	          opt_runc_of_any(&a2, &o) == 1 && pb_str_eq(o.binary_name, "/usr/bin/crun") &&
+	          o.systemd_cgroup && opt_runc_of_any(&a3, &o) == 0 &&
+	          opt_runc_of_any(&a4, &o) == 0 && opt_runc_of_any(&a5, &o) < 0,
+	      "runc Options of either form: a prefixed URL, a TOML table; a config_path and another "
+	      "type are neither; bytes of the wrong message are an error");
 	CHECK(opt_runc_from_toml(pb_str_of("IoUid = 4294967295\r\nRoot='/r'", 29), &o) == 2 &&
 	          o.io_uid == 4294967295u && pb_str_eq(o.root, "/r"),
 	      "the largest uid, CRLF, no spaces, no final newline");
