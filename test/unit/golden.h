@@ -67,6 +67,25 @@ static inline struct pb_str golden_str(const char *name)
 	return s;
 }
 
+/*
+ * Decodes the vector NAME, from the table that get (golden_get, or a suite's own getter) reads,
+ * with fn into m; and encodes through `call` (which writes to `w`) into a roomy buffer to check
+ * protoc's bytes of NAME. DECODE and ENCODES_AS are these on the main table.
+ */
+#define GOLDEN_DECODE_IN(get, name, fn, m) fn((get)(name)->data, (get)(name)->len, m)
+#define GOLDEN_ENCODES_AS_IN(get, name, call, ...)                                                 \
+	do {                                                                                       \
+		uint8_t buf_[2048];                                                                \
+		struct pb_w w_ = pb_w_init(buf_, sizeof(buf_));                                    \
+		struct pb_w *w = &w_;                                                              \
+		call;                                                                              \
+		const struct golden *g_ = (get)(name);                                             \
+		CHECK(w_.err == 0 && w_.len == g_->len && memcmp(buf_, g_->data, g_->len) == 0,    \
+		      __VA_ARGS__);                                                                \
+	} while (0)
+#define DECODE(name, fn, m) GOLDEN_DECODE_IN(golden_get, name, fn, m)
+#define ENCODES_AS(name, call, ...) GOLDEN_ENCODES_AS_IN(golden_get, name, call, __VA_ARGS__)
+
 static inline uint64_t xorshift64(uint64_t *s)
 {
 	uint64_t x = *s;

@@ -163,19 +163,12 @@ static const struct codec codecs[] = {
 	{ "ProcessDetails", details_dec, details_enc },
 };
 
-#define DECODE(name, fn, m) fn(v1(name)->data, v1(name)->len, m)
+#undef DECODE
+#define DECODE(name, fn, m) GOLDEN_DECODE_IN(v1, name, fn, m)
 
 /* Encodes with a roomy buffer and compares with a v1 golden vector. */
-#define ENCODES_AS(name, call, ...)                                                                \
-	do {                                                                                       \
-		uint8_t buf_[2048];                                                                \
-		struct pb_w w_ = pb_w_init(buf_, sizeof(buf_));                                    \
-		struct pb_w *w = &w_;                                                              \
-		call;                                                                              \
-		const struct golden *g_ = v1(name);                                                \
-		CHECK(w_.err == 0 && w_.len == g_->len && memcmp(buf_, g_->data, g_->len) == 0,    \
-		      __VA_ARGS__);                                                                \
-	} while (0)
+#undef ENCODES_AS
+#define ENCODES_AS(name, call, ...) GOLDEN_ENCODES_AS_IN(v1, name, call, __VA_ARGS__)
 
 /* --- decoders, field by field --------------------------------------------------------------- */
 

@@ -156,19 +156,7 @@ static const struct codec codecs[] = {
 	{ "ResumeRequest", id_dec, id_enc },
 };
 
-#define DECODE(name, fn, m) fn(golden_get(name)->data, golden_get(name)->len, m)
 
-/* Encodes with a roomy buffer and compares with a golden vector. */
-#define ENCODES_AS(name, call, ...)                                                                \
-	do {                                                                                       \
-		uint8_t buf_[2048];                                                                \
-		struct pb_w w_ = pb_w_init(buf_, sizeof(buf_));                                    \
-		struct pb_w *w = &w_;                                                              \
-		call;                                                                              \
-		const struct golden *g_ = golden_get(name);                                        \
-		CHECK(w_.err == 0 && w_.len == g_->len && memcmp(buf_, g_->data, g_->len) == 0,    \
-		      __VA_ARGS__);                                                                \
-	} while (0)
 
 static void test_create(void)
 {

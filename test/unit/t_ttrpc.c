@@ -92,7 +92,6 @@ static const struct codec codecs[] = {
 	{ "Response", resp_dec, resp_enc },
 };
 
-#define DECODE(name, fn, m) fn(golden_get(name)->data, golden_get(name)->len, m)
 
 static void test_hdr(void)
 {
