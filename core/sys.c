@@ -104,8 +104,6 @@ int sys_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mo
 	if (fd < 0)
 		return fd;
 	e = sys_write_all(fd, buf, n);
-	if (e == 0 && fsync(fd) < 0)
-		e = -errno;
 	sys_close(fd);
 	if (e == 0 && rename(tmp, path) < 0)
 		e = -errno;

@@ -22,7 +22,12 @@ int sys_set_nonblock(int fd, int on) SYS_WARN;
 
 /* Reads a whole small file into buf (NUL-terminated, truncated to cap-1). Returns its length. */
 ssize_t sys_read_file(const char *path, char *buf, size_t cap) SYS_WARN;
-/* Writes a file atomically: path.tmp (O_EXCL) then rename. */
+/*
+ * Writes a file atomically: path.tmp (O_EXCL) then rename. Atomic for readers and against the
+ * writer's death, not against the machine's: no fsync, so that the loop (which writes the exit
+ * record, options.json and exec specs) never waits on a disk. Every such file is in containerd's
+ * state dir, which a reboot clears anyway (/run).
+ */
 int sys_write_file_atomic(const char *path, const void *buf, size_t n, mode_t mode) SYS_WARN;
 int sys_mkdir_p(const char *path, mode_t mode) SYS_WARN;
 
