@@ -13,6 +13,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wmissing-prototypes -Ws
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -I.
 CFLAGS := $(BASE_CFLAGS) -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -I$(BEARSSL)/include -DSHIMBOX_VERSION='"$(VERSION)"' -DSHIMBOX_REVISION='"$(GIT_REV)"'
+# EXTRA_CFLAGS: for test builds (e2e 35 builds a binary of another handover version so).
+CFLAGS += $(EXTRA_CFLAGS)
 LDFLAGS := -static -s -Wl,--gc-sections
 SAN_CFLAGS := $(BASE_CFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all

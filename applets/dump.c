@@ -130,6 +130,11 @@ static int print_text(struct pb_str doc)
 	       nstr(num(doc, "fds"), b[5]));
 	if (json_get(doc, "version", &it) == 1 && json_string(it, id, sizeof(id)) > 0) {
 		printf("shimbox %s", id);
+		if (json_get(doc, "revision", &it) == 1 && json_string(it, id, sizeof(id)) > 0)
+			printf(" (%s)", id);
+		if (num(doc, "upgrades") > 0)
+			printf(", upgraded %lld times in place (last from %s)", num(doc, "upgrades"),
+			       str(doc, "upgraded_from", id, sizeof(id)));
 		if (json_get(doc, "namespace", &it) == 1 && json_string(it, id, sizeof(id)) > 0)
 			printf(", namespace %s", id);
 		putchar('\n');

@@ -24,6 +24,8 @@
 #include "core/spawn.h"
 #include "core/spec.h"
 #include "core/sys.h"
+#include "core/upgrade.h"
+#include "wire/handover.h"
 #include "wire/json.h"
 #include "wire/options.h"
 #include "wire/task.h"
@@ -43,7 +45,7 @@
 
 struct shim_flags {
 	const char *ns, *id, *address, *publish_binary, *bundle, *socket;
-	int debug, version, info;
+	int debug, version, info, handover_versions;
 	/* The legacy v1 shim's (any of them given selects v1). */
 	const char *workdir, *containerd_binary, *runtime_root, *criu;
 	int systemd_cgroup;
@@ -65,6 +67,7 @@ static int usage(FILE *f)
 	    "  -debug             debug logging\n"
 	    "  -v                 print the version\n"
 	    "  -info              print a containerd.types.RuntimeInfo (options Any on stdin)\n"
+	    "  -handover-versions print the in-place upgrade formats this binary reads\n"
 	    "start: start or join a shim server and print its address.\n"
 	    "delete: clean up after a container; prints a DeleteResponse.\n"
 	    "no action: serve the Task API (as started by 'start').\n"
@@ -96,6 +99,7 @@ static int parse_flags(int argc, char **argv, struct shim_flags *fl)
 		{ "v", FLAG_BOOL, &f->version },
 		{ "version", FLAG_BOOL, &f->version },
 		{ "info", FLAG_BOOL, &f->info },
+		{ "handover-versions", FLAG_BOOL, &f->handover_versions },
 		{ "workdir", FLAG_STR, &f->workdir },
 		{ "containerd-binary", FLAG_STR, &f->containerd_binary },
 		{ "runtime-root", FLAG_STR, &f->runtime_root },
@@ -474,7 +478,26 @@ static void cloexec_listener(int lfd)
 		log_warn("listening socket (fd %d): cannot set FD_CLOEXEC: %s", lfd, strerror(errno));
 }
 
-static int serve(const struct shim_flags *fl)
+/* An in-place upgrade's new image: the listener comes from the handover document. 0 for a
+ * fresh start, 1 after an upgrade, or -1 (logged) if the document cannot be read. */
+static int adopt_begin(char *const *argv, int *lfd)
+{
+	int adopted = upgrade_adopt_begin(lfd);
+	if (adopted < 0)
+		log_error("cannot read the handover document of an upgrade: %s", strerror(-adopted));
+	upgrade_init(argv, shimbox_revision);
+	return adopted;
+}
+
+static int adopt_finish(int adopted)
+{
+	int e = adopted > 0 ? upgrade_adopt_finish() : 0;
+	if (e < 0)
+		log_error("cannot take over the state of the upgraded shim: %s", strerror(-e));
+	return e;
+}
+
+static int serve(const struct shim_flags *fl, char *const *argv)
 {
 	char addr[256], sockpath[256] = "";
 	int lfd = 3, e;
@@ -488,8 +511,11 @@ static int serve(const struct shim_flags *fl)
 	log_set_fd(logfd >= 0 ? logfd : -1, fl->debug);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	int adopted = adopt_begin(argv, &lfd);
+	if (adopted < 0)
+		return EXIT_SYSTEM;
 	if (fl->socket) {
-		int created = bind_socket(fl->socket, &lfd);
+		int created = adopted ? 0 : bind_socket(fl->socket, &lfd);
 		if (created != 0) {
 			fprintf(stderr, "shim: cannot listen on %s\n", fl->socket);
 			return 1;
@@ -502,10 +528,11 @@ static int serve(const struct shim_flags *fl)
 	struct svc_config sc = { .ns = fl->ns,
 		                 .id = fl->id ? fl->id : "",
 		                 .socket_path = sockpath,
-		                 .version = shimbox_version };
+		                 .version = shimbox_version,
+		                 .revision = shimbox_revision };
 	if ((e = loop_init()) < 0 || (e = reap_init(on_signal)) < 0 ||
 	    (e = pub_init(getenv("TTRPC_ADDRESS"), fl->ns)) < 0 || (e = svc_init(&sc)) < 0 ||
-	    (e = conn_listen(lfd, svc_dispatch)) < 0) {
+	    (e = conn_listen(lfd, svc_dispatch)) < 0 || (e = adopt_finish(adopted)) < 0) {
 		log_error("cannot start the server: %s", strerror(-e));
 		return EXIT_SYSTEM;
 	}
@@ -523,7 +550,7 @@ static int serve(const struct shim_flags *fl)
  * stdout and stderr to FIFOs in the work dir, publishes every event but exits itself, and
  * SIGKILLs us when the task is deleted. SIGTERM shuts down as in v2.
  */
-static int serve_v1(const struct shim_flags *fl)
+static int serve_v1(const struct shim_flags *fl, char *const *argv)
 {
 	char sockpath[256] = "";
 	struct stat st;
@@ -548,8 +575,11 @@ static int serve_v1(const struct shim_flags *fl)
 	log_set_fd(2, fl->debug);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	int adopted = adopt_begin(argv, &lfd);
+	if (adopted < 0)
+		return EXIT_SYSTEM;
 	if (fl->socket) {
-		if (bind_socket(fl->socket, &lfd) != 0) {
+		if (!adopted && bind_socket(fl->socket, &lfd) != 0) {
 			fprintf(stderr, "containerd-shim: cannot listen on %s\n", fl->socket);
 			return 1;
 		}
@@ -557,7 +587,12 @@ static int serve_v1(const struct shim_flags *fl)
 	}
 	cloexec_listener(lfd);
 	struct svc_config sc = {
-		.ns = fl->ns, .id = "", .socket_path = sockpath, .version = shimbox_version, .v1 = 1
+		.ns = fl->ns,
+		.id = "",
+		.socket_path = sockpath,
+		.version = shimbox_version,
+		.revision = shimbox_revision,
+		.v1 = 1,
 	};
 	struct v1_config vc = { fl->runtime_root, fl->criu, fl->workdir, fl->systemd_cgroup };
 	const char *bin =
@@ -566,7 +601,7 @@ static int serve_v1(const struct shim_flags *fl)
 	    (e = fl->address && *fl->address ? pub_init_exec(bin, fl->address, fl->ns)
 	                                     : pub_init(NULL, fl->ns)) < 0 ||
 	    (e = svc_init(&sc)) < 0 || (e = v1_init(&vc)) < 0 ||
-	    (e = conn_listen(lfd, v1_dispatch)) < 0) {
+	    (e = conn_listen(lfd, v1_dispatch)) < 0 || (e = adopt_finish(adopted)) < 0) {
 		log_error("cannot start the server: %s", strerror(-e));
 		return EXIT_SYSTEM;
 	}
@@ -609,10 +644,14 @@ int shim_main(int argc, char **argv)
 	}
 	if (fl.info)
 		return do_info(argc ? argv[0] : "shim");
+	if (fl.handover_versions) {
+		printf("shimbox-handover %d %d\n", HO_VERSION_MIN, HO_VERSION);
+		return 0;
+	}
 	if (fl.v1 || (argc && is_v1_name(argv[0])))
-		return serve_v1(&fl);
+		return serve_v1(&fl, argv);
 	if (!fl.action)
-		return serve(&fl);
+		return serve(&fl, argv);
 	if (strcmp(fl.action, "start") == 0)
 		return do_start(&fl, argv[0]);
 	if (strcmp(fl.action, "delete") == 0)

@@ -3,6 +3,7 @@
 #include "conn.h"
 
 #include "budget.h"
+#include "handover.h"
 #include "log.h"
 #include "loop.h"
 #include "sys.h"
@@ -37,6 +38,7 @@ struct conn {
 	size_t out_cost;  /* heap held by the queue */
 	size_t calls;     /* requests dispatched and not yet answered */
 	int rd_eof;       /* the peer half-closed: read nothing more, close once all is answered */
+	uint32_t ho_id;   /* its id in a handover document */
 	struct conn *next, *prev;
 };
 
@@ -49,6 +51,7 @@ static conn_dispatch_fn dispatch_fn;
 static conn_closed_fn closed_fn;
 static struct conn *conns;
 static size_t nconns;
+static int reads_held; /* an upgrade is being prepared: no connection is read */
 
 static void listen_resume(void);
 
@@ -104,7 +107,7 @@ static int conn_done_after_eof(struct conn *c)
 
 static int conn_readable(const struct conn *c)
 {
-	return !c->rd_eof && c->out_cost < CONN_OUT_MAX;
+	return !c->rd_eof && !reads_held && c->out_cost < CONN_OUT_MAX;
 }
 
 static void conn_update_events(struct conn *c)
@@ -423,6 +426,23 @@ static void accept_exhausted(int err)
 	loop_timer_arm(&accept_timer, ACCEPT_RETRY_MS);
 }
 
+/* Puts a new connection on fd on the list and the loop: 0 or -errno (nothing done). */
+static int conn_insert(struct conn *c, int fd)
+{
+	c->w.fd = fd;
+	c->w.fn = on_conn;
+	c->refs = 1; /* the open connection's own reference, dropped by conn_close */
+	int e = loop_set(&c->w, reads_held ? EPOLLHUP : EPOLLIN | EPOLLRDHUP);
+	if (e < 0)
+		return e;
+	c->next = conns;
+	if (conns)
+		conns->prev = c;
+	conns = c;
+	nconns++;
+	return 0;
+}
+
 static void on_accept(struct loop_watch *w, uint32_t events)
 {
 	(void)events;
@@ -460,19 +480,10 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			sys_close(fd);
 			continue;
 		}
-		c->w.fd = fd;
-		c->w.fn = on_conn;
-		c->refs = 1; /* the open connection's own reference, dropped by conn_close */
-		if (loop_set(&c->w, EPOLLIN | EPOLLRDHUP) < 0) {
+		if (conn_insert(c, fd) < 0) {
 			sys_close(fd);
 			free(c);
-			continue;
 		}
-		c->next = conns;
-		if (conns)
-			conns->prev = c;
-		conns = c;
-		nconns++;
 	}
 }
 
@@ -517,4 +528,139 @@ size_t conn_pending_bytes(void)
 		for (struct outbuf *o = c->out_head; o; o = o->next)
 			n += o->len - o->off;
 	return n;
+}
+
+/* --- in-place upgrade ----------------------------------------------------------------------- */
+
+void conn_hold_reads(int hold)
+{
+	reads_held = hold;
+	for (struct conn *c = conns, *next; c; c = next) {
+		next = c->next;
+		conn_update_events(c);
+	}
+}
+
+int conn_quiet(void)
+{
+	struct pb_str hdr, payload;
+	for (struct conn *c = conns; c; c = c->next)
+		if (tt_frame_received(&c->rd, &hdr, &payload) < 0)
+			return 0;
+	return 1;
+}
+
+int conn_listen_fd(void)
+{
+	return listen_w.fd;
+}
+
+uint32_t conn_handover_id(const struct conn *c)
+{
+	return c->ho_id;
+}
+
+/* A connection's bytes in flight, both ways, copied into one buffer (in first): NULL if short. */
+static uint8_t *conn_bytes(const struct conn *c, struct pb_str *in, struct pb_str *out)
+{
+	struct pb_str hdr, payload;
+	(void)tt_frame_received(&c->rd, &hdr, &payload); /* conn_quiet holds */
+	size_t nin = hdr.n + payload.n, nout = 0;
+	for (const struct outbuf *o = c->out_head; o; o = o->next)
+		nout += o->len - o->off;
+	uint8_t *b = malloc(nin + nout + 1);
+	if (!b)
+		return NULL;
+	memcpy(b, hdr.p, hdr.n);
+	if (payload.n)
+		memcpy(b + hdr.n, payload.p, payload.n);
+	size_t at = nin;
+	for (const struct outbuf *o = c->out_head; o; o = o->next) {
+		memcpy(b + at, o->data + o->off, o->len - o->off);
+		at += o->len - o->off;
+	}
+	*in = (struct pb_str){ b, nin };
+	*out = (struct pb_str){ b + nin, nout };
+	return b;
+}
+
+void conn_handover_put(struct pb_w *w, struct ho_fds *fds)
+{
+	uint32_t id = 0;
+	for (struct conn *c = conns; c; c = c->next) {
+		struct ho_conn hc = { .id = c->ho_id = ++id, .fd = c->w.fd, .rd_eof = (uint32_t)c->rd_eof };
+		uint8_t *b = conn_bytes(c, &hc.in, &hc.out);
+		if (!b) {
+			w->err = PB_ENOSPC;
+			return;
+		}
+		ho_conn_put(w, &hc);
+		ho_fds_keep(fds, c->w.fd);
+		free(b);
+	}
+}
+
+/* Feeds the bytes of a frame cut by the handover to c's reader, as conn_read would. */
+static int conn_replay(struct conn *c, struct pb_str in)
+{
+	uint8_t sink[1024];
+	size_t used = 0;
+	while (used < in.n) {
+		uint8_t *at;
+		size_t want = tt_frame_want(&c->rd, sink, sizeof(sink), &at);
+		size_t n = in.n - used < want ? in.n - used : want;
+		if (want == 0)
+			return -1;
+		memcpy(at, in.p + used, n);
+		used += n;
+		int ev = tt_frame_got(&c->rd, n);
+		if (ev == TT_FRAME_HEADER && (ev = conn_header(c)) < 0)
+			return -1;
+		if (ev == TT_FRAME_DONE && conn_payload_done(c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct conn *conn_adopt(const struct ho_conn *hc)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	(void)fcntl(hc->fd, F_SETFD, FD_CLOEXEC);
+	if (conn_insert(c, hc->fd) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->ho_id = hc->id;
+	c->rd_eof = (int)hc->rd_eof;
+	if (hc->out.n) {
+		size_t cost = BUDGET_COST(sizeof(struct outbuf) + hc->out.n);
+		struct outbuf *o = malloc(sizeof(*o) + hc->out.n);
+		if (o) {
+			if (budget_take(cost) < 0)
+				cost = 0;
+			memcpy(o->data, hc->out.p, hc->out.n);
+			*o = (struct outbuf){ NULL, hc->out.n, 0, cost };
+			c->out_head = c->out_tail = o;
+			c->out_bytes = hc->out.n;
+			c->out_cost = cost;
+		}
+	}
+	c->refs++;
+	if (conn_replay(c, hc->in) < 0)
+		conn_close(c);
+	else
+		conn_update_events(c);
+	int closed = c->closed;
+	conn_unref(c);
+	return closed ? NULL : c;
+}
+
+struct call call_adopt(struct conn *c, uint32_t stream, unsigned tag)
+{
+	struct call call = { c, stream, tag };
+	c->refs++;
+	c->calls++;
+	return call;
 }

@@ -58,6 +58,25 @@ void conn_on_close(conn_closed_fn fn);
 void call_error(struct call c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * In-place upgrade (core/upgrade.c). conn_hold_reads(1) stops reading every connection (replies
+ * still go out, new connections are accepted and held too), so that no new request starts;
+ * conn_quiet says whether each one's reader can be handed over (no refused payload is being
+ * dropped). conn_handover_put writes every open connection (ids from 1, conn_handover_id) and
+ * its fd into the document; conn_adopt, in the new image after conn_listen, takes one back, its
+ * partial frame fed again and its unsent replies queued; call_adopt re-creates a parked call.
+ */
+struct ho_conn;
+struct ho_fds;
+struct pb_w;
+void conn_hold_reads(int hold);
+int conn_quiet(void);
+int conn_listen_fd(void);
+void conn_handover_put(struct pb_w *w, struct ho_fds *fds);
+uint32_t conn_handover_id(const struct conn *c);
+struct conn *conn_adopt(const struct ho_conn *hc);
+struct call call_adopt(struct conn *c, uint32_t stream, unsigned tag);
+
 /* Number of open connections and bytes waiting in their write queues. */
 size_t conn_count(void);
 size_t conn_pending_bytes(void);

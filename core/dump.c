@@ -8,6 +8,7 @@
 #include "log.h"
 #include "publish.h"
 #include "sys.h"
+#include "upgrade.h"
 #include "wire/shimbox.h"
 
 #include <dirent.h>
@@ -130,6 +131,12 @@ static char *dump_json(size_t *len)
 	pub_stats(&sent, &dropped);
 	jb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
 	jb_str(&b, svc_cfg.version ? svc_cfg.version : "");
+	jb_printf(&b, ",\"revision\":");
+	jb_str(&b, svc_cfg.revision ? svc_cfg.revision : "");
+	jb_printf(&b, ",\"binary\":");
+	jb_str(&b, upgrade_start_binary());
+	jb_printf(&b, ",\"upgrades\":%u,\"upgraded_from\":", upgrade_count());
+	jb_str(&b, upgrade_count() ? upgrade_from_revision() : "");
 	jb_printf(&b, ",\"namespace\":");
 	jb_str(&b, svc_cfg.ns);
 	jb_printf(&b,

@@ -17,8 +17,16 @@
 
 #define IO_DRAIN_MS 2000
 
+static size_t ops_live;
+
+size_t op_count(void)
+{
+	return ops_live;
+}
+
 void op_free(struct op *op)
 {
+	ops_live--;
 	runc_job_release(&op->job);
 	if (op->path[0])
 		unlink(op->path);
@@ -43,6 +51,7 @@ struct op *op_new(struct call call, struct container *c, struct proc *p,
 		call_error(call, TT_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
 	}
+	ops_live++;
 	op->call = call;
 	op->c = c;
 	op->p = p;

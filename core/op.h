@@ -30,6 +30,8 @@ struct op {
  * NULL (the call answered RESOURCE_EXHAUSTED) if memory is short. */
 struct op *op_new(struct call call, struct container *c, struct proc *p,
                   void (*finish)(struct op *));
+/* Operations in flight (made by op_new, not yet freed). */
+size_t op_count(void);
 /* Releases the job, removes op->path, drops the container's reference. */
 void op_free(struct op *op);
 /* Answers the call with code and msg, then frees op. */

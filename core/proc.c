@@ -220,6 +220,32 @@ static void on_exit_delivered(void *ctx)
 	free(d);
 }
 
+int proc_exit_delivery_name(void (*done)(void *ctx), void *ctx, struct pb_str *container,
+                            struct pb_str *exec_id)
+{
+	const struct exit_delivery *d = ctx;
+	if (done != on_exit_delivered)
+		return -1;
+	*container = cs(d->c->id);
+	*exec_id = cs(d->exec_id);
+	return 0;
+}
+
+int proc_exit_delivery_adopt(struct container *c, struct pb_str exec_id,
+                             void (**done)(void *ctx), void **ctx)
+{
+	struct exit_delivery *d = calloc(1, sizeof(*d));
+	if (!d || pb_str_copy(d->exec_id, sizeof(d->exec_id), exec_id) < 0) {
+		free(d);
+		return -1;
+	}
+	d->c = c;
+	c->refs++;
+	*done = on_exit_delivered;
+	*ctx = d;
+	return 0;
+}
+
 /*
  * The exit becomes visible: state, event, then waiters, so Wait never answers before the event
  * is queued. The v1 shim answers Wait only once containerd has the event: containerd publishes

@@ -138,6 +138,15 @@ const struct proc_rule *proc_check(struct call call, const struct proc *p, enum 
 void proc_enter(struct proc *p, int ph);
 /* Moves p as its event table says for ev (proc_event_next). */
 void proc_on(struct proc *p, enum proc_event ev);
+/*
+ * In-place upgrade: the v1 shim's queued exits answer their Waits once delivered (done, ctx).
+ * proc_exit_delivery_name names such a callback (-1 if done is another one); _adopt makes one
+ * again for container c (a reference of its own) and an exec id (empty: init).
+ */
+int proc_exit_delivery_name(void (*done)(void *ctx), void *ctx, struct pb_str *container,
+                            struct pb_str *exec_id);
+int proc_exit_delivery_adopt(struct container *c, struct pb_str exec_id,
+                             void (**done)(void *ctx), void **ctx);
 /* The cgroup OOM callback of a container (ctx): publishes TaskOOM. */
 void proc_on_oom(void *ctx);
 

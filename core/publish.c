@@ -7,6 +7,7 @@
 
 #include "address.h"
 #include "budget.h"
+#include "handover.h"
 #include "log.h"
 #include "loop.h"
 #include "pub_transport.h"
@@ -19,6 +20,11 @@
 
 #define PUB_BACKOFF_MIN_MS 100
 #define PUB_BACKOFF_MAX_MS 2000
+
+static struct pb_str cs_of(const char *s)
+{
+	return pb_str_of(s, strlen(s));
+}
 
 static struct {
 	const struct pub_transport *t; /* NULL: events are only logged */
@@ -257,4 +263,61 @@ void pub_stats(uint64_t *sent, uint64_t *dropped)
 uint64_t pub_dropped_full(void)
 {
 	return pub.dropped_full;
+}
+
+/* --- in-place upgrade ----------------------------------------------------------------------- */
+
+int pub_quiet(void)
+{
+	return !pub.inflight;
+}
+
+void pub_handover_put(struct pb_w *w, struct ho_header *h,
+                      int (*describe)(void (*done)(void *ctx), void *ctx, struct ho_event *e))
+{
+	h->events_sent = pub.sent;
+	h->events_dropped = pub.dropped;
+	h->events_dropped_full = pub.dropped_full;
+	for (struct pub_item *it = pub.head; it; it = it->next) {
+		struct ho_event e = { .topic = cs_of(it->topic), .data = { it->data, it->len } };
+		if (it->done && describe(it->done, it->ctx, &e) < 0) {
+			w->err = PB_ERANGE;
+			return;
+		}
+		ho_event_put(w, &e);
+	}
+}
+
+void pub_adopt_stats(const struct ho_header *h)
+{
+	pub.sent = h->events_sent;
+	pub.dropped = h->events_dropped;
+	pub.dropped_full = h->events_dropped_full;
+}
+
+int pub_adopt(const struct ho_event *e, void (*done)(void *ctx), void *ctx)
+{
+	size_t cost = BUDGET_COST(sizeof(struct pub_item) + e->data.n);
+	struct pub_item *it = malloc(sizeof(*it) + e->data.n);
+	if (!it || !pub.t || pb_str_copy(it->topic, sizeof(it->topic), e->topic) < 0) {
+		free(it);
+		return -ENOMEM;
+	}
+	if (budget_take(cost) < 0)
+		cost = 0; /* it was queued before: kept, as an exit must be */
+	memcpy(it->data, e->data.p, e->data.n);
+	it->len = e->data.n;
+	it->cost = cost;
+	it->done = done;
+	it->ctx = ctx;
+	it->next = NULL;
+	if (pub.tail)
+		pub.tail->next = it;
+	else
+		pub.head = it;
+	pub.tail = it;
+	pub.queued++;
+	pub.queued_bytes += cost;
+	pub_kick();
+	return 0;
 }

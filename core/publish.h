@@ -47,4 +47,20 @@ void pub_stats(uint64_t *sent, uint64_t *dropped);
 /* Events dropped because they did not fit (a cap, the budget, memory) or could not be encoded. */
 uint64_t pub_dropped_full(void);
 
+/*
+ * In-place upgrade (core/upgrade.c). pub_quiet: no event is with the transport (so none can be
+ * delivered twice). pub_handover_put writes the queue, in order, with the counters; describe
+ * names an item's done callback in the document (0), or refuses it (-1: the upgrade fails).
+ * pub_adopt queues an event of the document as it was (its frame is not encoded again).
+ */
+struct ho_event;
+struct ho_header;
+struct pb_w;
+int pub_quiet(void);
+void pub_handover_put(struct pb_w *w, struct ho_header *h,
+                      int (*describe)(void (*done)(void *ctx), void *ctx, struct ho_event *e));
+void pub_adopt_stats(const struct ho_header *h);
+int pub_adopt(const struct ho_event *e, void (*done)(void *ctx), void *ctx)
+    __attribute__((warn_unused_result));
+
 #endif

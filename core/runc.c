@@ -74,9 +74,17 @@ static void job_error(struct runc_job *job)
 		         job->status);
 }
 
+static size_t jobs_running;
+
+size_t runc_jobs_running(void)
+{
+	return jobs_running;
+}
+
 static void on_exit_cb(void *ctx, const struct reap_exit *e)
 {
 	struct runc_job *job = ctx;
+	jobs_running--;
 	job->status = e->status;
 	job->pid = 0;
 	if (job->out_fd >= 0)
@@ -169,6 +177,7 @@ int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const
 		runc_job_release(job);
 		return e;
 	}
+	jobs_running++;
 	log_debug("runc %s: pid %d", args[0], (int)pid);
 	return 0;
 fail:

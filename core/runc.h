@@ -48,6 +48,8 @@ enum { RUNC_CAPTURE = 1 };
 int runc_run(struct runc_job *job, const struct runc_cfg *cfg, const char *const *args,
              const int *fds, const void *stdin_data, size_t stdin_len, int flags)
     __attribute__((warn_unused_result));
+/* Runtime children started by runc_run whose exit has not been handled yet. */
+size_t runc_jobs_running(void);
 /* Releases the job's fds; call from or after done. */
 void runc_job_release(struct runc_job *job);
 /* Runs synchronously (for applets before or without the loop): returns the exit status or

@@ -12,6 +12,7 @@
 #include "publish.h"
 #include "svc_int.h"
 #include "sys.h"
+#include "upgrade.h"
 #include "wire/shimbox.h"
 #include "wire/shimv1.h"
 
@@ -128,6 +129,8 @@ void svc_dispatch(struct call call, const struct tt_req *req)
 		serve_task(call, req);
 	else if (pb_str_eq(req->service, SB_SERVICE) && pb_str_eq(req->method, SB_DUMP_METHOD))
 		h_dump(call, req->payload);
+	else if (pb_str_eq(req->service, SB_SERVICE) && pb_str_eq(req->method, SB_UPGRADE_METHOD))
+		h_upgrade(call, req->payload);
 	else if (pb_str_eq(req->service, SB_SERVICE))
 		call_error(call, TT_UNIMPLEMENTED, "method %.*s", (int)req->method.n,
 		           (const char *)req->method.p);

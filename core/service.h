@@ -20,6 +20,7 @@ struct svc_config {
 	const char *id;          /* the -id the shim was started with */
 	const char *socket_path; /* removed on shutdown */
 	const char *version;     /* shown by Dump */
+	const char *revision;    /* the build's, shown by Dump and named in a handover */
 	int v1;                  /* serving the legacy v1 shim: only exits are published */
 };
 

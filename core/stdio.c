@@ -6,6 +6,7 @@
 #include "stdio.h"
 #include "stdio_int.h"
 
+#include "handover.h"
 #include "log.h"
 #include "sys.h"
 
@@ -555,4 +556,94 @@ void pio_destroy(struct pio *io)
 	sys_closep(&io->console_out);
 	sys_closep(&io->console_hold);
 	pio_logger_release(io);
+}
+
+/* --- in-place upgrade ----------------------------------------------------------------------- */
+
+static void copier_get(const struct pio_copier *c, struct ho_copier *h, struct ho_fds *fds)
+{
+	h->src = c->src.fd;
+	h->dst = c->dst.fd;
+	h->hold = c->hold_fd;
+	h->flags = (c->active ? HO_CP_ACTIVE : 0) | (c->dst_pollable ? HO_CP_POLLABLE : 0) |
+	           (c->buffered ? HO_CP_BUFFERED : 0) | (c->dst.events ? HO_CP_WAIT_DST : 0);
+	if (c->buf && c->off < c->len)
+		h->pending = (struct pb_str){ c->buf + c->off, c->len - c->off };
+	ho_fds_keep(fds, c->src.fd);
+	ho_fds_keep(fds, c->dst.fd);
+	ho_fds_keep(fds, c->hold_fd);
+}
+
+void pio_handover_get(const struct pio *io, struct ho_proc *hp, struct ho_fds *fds)
+{
+	copier_get(&io->in, &hp->in, fds);
+	copier_get(&io->out, &hp->out, fds);
+	copier_get(&io->err, &hp->err, fds);
+	if (io->console_out >= 0) { /* a terminal not started: its target waits in console_out */
+		hp->out.dst = io->console_out;
+		hp->out.hold = io->console_hold;
+		hp->out.flags = HO_CP_CONSOLE | (io->console_out_pollable ? HO_CP_POLLABLE : 0);
+		ho_fds_keep(fds, io->console_out);
+		ho_fds_keep(fds, io->console_hold);
+	}
+	hp->stdin_holder = io->stdin_holder;
+	hp->master = io->master;
+	hp->child0 = io->child_fds[0];
+	hp->child1 = io->child_fds[1];
+	hp->child2 = io->child_fds[2];
+	hp->logger_pid = pio_logger_pid(io);
+	hp->flags |= (io->terminal ? HO_P_TERMINAL : 0) | (io->tty_final ? HO_P_TTY_FINAL : 0) |
+	             (io->ready_strict ? HO_P_READY_STRICT : 0);
+	ho_fds_keep(fds, io->stdin_holder);
+	ho_fds_keep(fds, io->master);
+	for (int i = 0; i < 3; i++)
+		ho_fds_keep(fds, io->child_fds[i]);
+}
+
+static int copier_adopt(struct pio_copier *c, const struct ho_copier *h)
+{
+	c->src.fd = h->src;
+	c->dst.fd = h->dst;
+	c->hold_fd = h->hold;
+	c->dst_pollable = !!(h->flags & HO_CP_POLLABLE);
+	c->buffered = !!(h->flags & HO_CP_BUFFERED);
+	if (!(h->flags & HO_CP_ACTIVE))
+		return 0;
+	c->src.fn = on_src;
+	c->dst.fn = on_dst;
+	if ((c->buffered || c->io->terminal) && !(c->buf = malloc(TTY_BUF)))
+		return -ENOMEM;
+	if (h->pending.n > TTY_BUF)
+		return -EINVAL;
+	if (h->pending.n) {
+		memcpy(c->buf, h->pending.p, h->pending.n);
+		c->len = h->pending.n;
+	}
+	c->active = 1;
+	if (h->flags & HO_CP_WAIT_DST)
+		return loop_set(&c->dst, EPOLLOUT);
+	return loop_set(&c->src, EPOLLIN);
+}
+
+int pio_adopt(struct pio *io, const struct ho_proc *hp)
+{
+	int e;
+	io->terminal = !!(hp->flags & HO_P_TERMINAL);
+	io->tty_final = !!(hp->flags & HO_P_TTY_FINAL);
+	io->ready_strict = !!(hp->flags & HO_P_READY_STRICT);
+	io->stdin_holder = hp->stdin_holder;
+	io->master = hp->master;
+	io->child_fds[0] = hp->child0;
+	io->child_fds[1] = hp->child1;
+	io->child_fds[2] = hp->child2;
+	if (hp->out.flags & HO_CP_CONSOLE) {
+		io->console_out = hp->out.dst;
+		io->console_hold = hp->out.hold;
+		io->console_out_pollable = !!(hp->out.flags & HO_CP_POLLABLE);
+	} else if ((e = copier_adopt(&io->out, &hp->out)) < 0) {
+		return e;
+	}
+	if ((e = copier_adopt(&io->in, &hp->in)) < 0 || (e = copier_adopt(&io->err, &hp->err)) < 0)
+		return e;
+	return hp->logger_pid > 0 ? pio_logger_adopt(io, hp->logger_pid) : 0;
 }

@@ -91,6 +91,15 @@ void pio_process_exited(struct pio *io);
 void pio_close_stdin(struct pio *io);
 /* TIOCSWINSZ on the master; 0 without a terminal. */
 int pio_resize(struct pio *io, unsigned width, unsigned height) __attribute__((warn_unused_result));
+/*
+ * In-place upgrade: pio_handover_get describes io (its fds, into fds too) in the fields of hp;
+ * pio_adopt rebuilds io (pio_init'ed) from them in the new image, its copiers watched as they
+ * were. 0 or -ENOMEM.
+ */
+struct ho_proc;
+struct ho_fds;
+void pio_handover_get(const struct pio *io, struct ho_proc *hp, struct ho_fds *fds);
+int pio_adopt(struct pio *io, const struct ho_proc *hp) __attribute__((warn_unused_result));
 /* Stops everything and closes every fd; a logging binary gets SIGTERM, then SIGKILL after 12 s. */
 void pio_destroy(struct pio *io);
 

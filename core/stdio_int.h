@@ -18,6 +18,9 @@ int pio_pipe(int fds[2], struct err *err) __attribute__((warn_unused_result));
  * (what it opened is io's, freed by pio_destroy).
  */
 int pio_logger_open(struct pio *io, const struct pio_cfg *cfg, const char *uri, struct err *err) __attribute__((warn_unused_result));
+/* In-place upgrade: the logging binary's pid (0 if none), and a watch of it again. */
+pid_t pio_logger_pid(const struct pio *io);
+int pio_logger_adopt(struct pio *io, pid_t pid) __attribute__((warn_unused_result));
 /* pio_destroy's part: the binary, if any, gets SIGTERM now and SIGKILL after 12 s. */
 void pio_logger_release(struct pio *io);
 

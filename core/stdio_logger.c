@@ -166,3 +166,22 @@ void pio_logger_release(struct pio *io)
 	loop_timer_arm(&io->logger->kill_timer, LOGGER_KILL_MS);
 	io->logger = NULL;
 }
+
+pid_t pio_logger_pid(const struct pio *io)
+{
+	return io->logger ? io->logger->pid : 0;
+}
+
+int pio_logger_adopt(struct pio *io, pid_t pid)
+{
+	struct pio_logger *lg = calloc(1, sizeof(*lg));
+	if (!lg || reap_watch(pid, on_logger_exit, lg) < 0) {
+		free(lg);
+		return -ENOMEM;
+	}
+	lg->pid = pid;
+	lg->io = io;
+	lg->kill_timer.fn = on_logger_kill;
+	io->logger = lg;
+	return 0;
+}

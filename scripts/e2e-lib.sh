@@ -723,3 +723,29 @@ pb_varint() {
 }
 hex_of() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 pb_field() { printf '%02x%s%s' $((($1 << 3) | 2)) "$(pb_varint $((${#2} / 2)))" "$2"; }
+
+# ---------------------------------------------------------------------------------------------
+# In-place upgrade (35, 70)
+
+# e2e_variant NAME REV CFLAGS: prints build/e2e/shimbox-NAME, this source built with GIT_REV=REV
+# and EXTRA_CFLAGS=CFLAGS in a copy of the tree (rebuilt when a source file is newer).
+e2e_variant() {
+	_out=$E2E_BIN/shimbox-$1
+	_src=$E2E_BIN/src-$1
+	if [ ! -x "$_out" ] || [ -n "$(find "$E2E_TOP/wire" "$E2E_TOP/core" "$E2E_TOP/applets" \
+		"$E2E_TOP/Makefile" -newer "$_out" 2>/dev/null | head -n 1)" ]; then
+		rm -rf "$_src" && mkdir -p "$_src/build" &&
+			cp -r "$E2E_TOP/wire" "$E2E_TOP/core" "$E2E_TOP/applets" "$E2E_TOP/Makefile" "$_src/" &&
+			ln -s "$E2E_TOP/build/bearssl" "$_src/build/bearssl" &&
+			make -s -C "$_src" GIT_REV="$2" EXTRA_CFLAGS="$3" build/shimbox >"$_src.log" 2>&1 &&
+			cp "$_src/build/shimbox" "$_out.$$" && mv "$_out.$$" "$_out" || return 1
+	fi
+	echo "$_out"
+}
+# counter_script NAME STATUS: a container's shell loop that prints 0, 1, 2... one every
+# millisecond or so until /ctl/stop-NAME exists, then "end", and exits STATUS.
+counter_script() { echo "i=0; while [ ! -e /ctl/stop-$1 ]; do echo \$i; i=\$((i+1)); usleep 1000; done; echo end; exit $2"; }
+# counter_whole FILE: FILE holds 0..N (N >= 10), each once and in order, then "end".
+counter_whole() {
+	awk 'BEGIN { n = 0 } $0 == "end" { e = 1; next } e || $0 != n { bad = 1; exit } { n++ } END { exit bad || !e || n < 10 }' "$1"
+}

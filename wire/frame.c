@@ -111,3 +111,22 @@ size_t tt_frame_feed(struct tt_frame *f, const void *p, size_t n, int *ev)
 	}
 	return used;
 }
+
+int tt_frame_received(const struct tt_frame *f, struct pb_str *hdr, struct pb_str *payload)
+{
+	hdr->p = f->hdr;
+	payload->p = f->payload;
+	payload->n = 0;
+	switch (f->state) {
+	case FR_HEADER:
+		hdr->n = f->got;
+		return 0;
+	case FR_PAYLOAD:
+		hdr->n = TT_HDR_LEN;
+		payload->n = f->got;
+		return 0;
+	default: /* a header being decided, or a refused payload being dropped */
+		hdr->n = 0;
+		return -1;
+	}
+}

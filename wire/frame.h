@@ -73,4 +73,13 @@ int tt_frame_discard(struct tt_frame *f);
  */
 size_t tt_frame_feed(struct tt_frame *f, const void *p, size_t n, int *ev);
 
+/*
+ * The bytes of the current frame received so far, as they arrived: the header (whole or cut),
+ * then, once accepted, its payload so far (borrowed from the reader and the accepted buffer).
+ * Fed to a fresh reader, they put it where this one is (an in-place upgrade hands a connection
+ * over so). 0, or -1 while a header waits for its answer or a refused payload is being dropped:
+ * that state is the caller's decision and has no bytes to replay.
+ */
+int tt_frame_received(const struct tt_frame *f, struct pb_str *hdr, struct pb_str *payload);
+
 #endif

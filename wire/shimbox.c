@@ -13,6 +13,17 @@ PB_DESC(dump_resp, PB_STR(1, json));
 PB_CODEC(sb_dump_resp, struct sb_dump_resp, dump_resp)
 #undef PB_T
 
+#define PB_T struct sb_upgrade_req
+PB_DESC(upgrade_req, PB_STR(1, binary));
+PB_CODEC(sb_upgrade_req, struct sb_upgrade_req, upgrade_req)
+#undef PB_T
+
+#define PB_T struct sb_upgrade_resp
+PB_DESC(upgrade_resp, PB_STR(1, from_revision), PB_STR(2, to_revision), PB_U32(3, upgrades),
+        PB_U32(4, pid));
+PB_CODEC(sb_upgrade_resp, struct sb_upgrade_resp, upgrade_resp)
+#undef PB_T
+
 #define PB_T struct sb_runtime_version
 PB_DESC(runtime_version, PB_STR(1, version), PB_STR(2, revision));
 #undef PB_T

@@ -20,6 +20,24 @@ struct sb_dump_resp {
 int sb_dump_resp_decode(const void *p, size_t n, struct sb_dump_resp *m) PB_WARN;
 void sb_dump_resp_encode(struct pb_w *w, const struct sb_dump_resp *m);
 
+/*
+ * Upgrade (shim-upgrade): UpgradeRequest {binary=1} (empty: the path the shim was started from);
+ * UpgradeResponse {from_revision=1, to_revision=2, upgrades=3, pid=4}, answered by the new image
+ * once it serves (an error, by the old one, which then goes on serving).
+ */
+#define SB_UPGRADE_METHOD "Upgrade"
+struct sb_upgrade_req {
+	struct pb_str binary;
+};
+struct sb_upgrade_resp {
+	struct pb_str from_revision, to_revision;
+	uint32_t upgrades, pid;
+};
+int sb_upgrade_req_decode(const void *p, size_t n, struct sb_upgrade_req *m) PB_WARN;
+void sb_upgrade_req_encode(struct pb_w *w, const struct sb_upgrade_req *m);
+int sb_upgrade_resp_decode(const void *p, size_t n, struct sb_upgrade_resp *m) PB_WARN;
+void sb_upgrade_resp_encode(struct pb_w *w, const struct sb_upgrade_resp *m);
+
 /* containerd.types.RuntimeVersion {version=1, revision=2}. */
 struct sb_runtime_version {
 	struct pb_str version, revision;

@@ -11,7 +11,7 @@
 # (the memory cgroup), ShimInfo, and the v1 service's errors. A third round swaps in a wrapper
 # that gives the shim shim-publish as its -containerd-binary (containerd always passes its own
 # executable) and runs with --no-pivot (a v1 CreateOptions); a fourth SIGTERMs a shim, which
-# exits, and containerd cleans up after it.
+# exits, and containerd cleans up after it; a fifth upgrades a v1 shim in place (shim-upgrade).
 #
 # V1_SHIM=/abs/path runs the same assertions against another v1 shim, e.g. Debian's reference:
 #   V1_SHIM=/usr/bin/containerd-shim sh test/e2e/70-v1-shim.sh
@@ -277,6 +277,41 @@ check "SIGTERM: containerd publishes exit 137 and delete (5 s)" \
 check "SIGTERM: ... the exit with status 137" exit_event "$id" "$id" 137
 check "SIGTERM: containerd's cleanup killed the container's init (5 s)" wait_for 5 proc_gone "${pid:-none}"
 cctr container delete "$id" >/dev/null 2>&1
+
+# --- 5. in-place upgrade of a v1 shim (shimbox only) ------------------------------------------
+# An attached counter and an exec in flight across `shim-upgrade -bundle` to a binary of another
+# revision: same pid, nothing lost, the exec's and the init's exits each published once.
+if is_shimbox; then
+	mkdir -p "$T/ctl"
+	B=$(e2e_variant b e2e-rev-b "") || e2e_die "build a second shimbox binary (revision e2e-rev-b)"
+	id=$(new_id v1-up)
+	# shellcheck disable=SC2086
+	ctr --address "$CD_SOCK" -n "$E2E_NS" run $V1 --mount "type=bind,src=$T/ctl,dst=/ctl,options=rbind:rw" \
+		"$E2E_IMAGE" "$id" sh -c "$(counter_script up 3)" >"$T/count-up" 2>"$T/run-up.err" &
+	RUN_UP=$!
+	wait_for 20 sh -c "[ \$(wc -l <'$T/count-up') -gt 200 ]" || not_ok "upgrade round: the counter runs"
+	spid=$(shim_pid_of "$id")
+	tctr task exec --exec-id e1 "$id" sh -c 'sleep 3; exit 7' >/dev/null 2>&1 &
+	EXEC_E1=$!
+	wait_for 10 sh -c "grep /tasks/exec-started '$ev' | grep -q '\"e1\"'"
+	out=$("$SHIMBOX" shim-upgrade -bundle "$V1_STATE/$id" -binary "$B" 2>&1)
+	check_eq "upgrade round: shim-upgrade -bundle of a v1 shim exits 0 ($(one_line "$out"))" 0 $?
+	check "... from this build to e2e-rev-b, upgrade 1" matches "$out" "pid $spid upgraded from .* to e2e-rev-b \\(upgrade 1\\)"
+	check_eq "upgrade round: the shim keeps its pid" "$spid" "$(shim_pid_of "$id")"
+	check_eq "upgrade round: shim-dump shows revision e2e-rev-b" e2e-rev-b \
+		"$("$SHIMBOX" shim-dump -json -bundle "$V1_STATE/$id" 2>/dev/null | jq -r .revision)"
+	wait "$EXEC_E1"
+	check_eq "upgrade round: the exec in flight across the upgrade returns 7" 7 $?
+	touch "$T/ctl/stop-up"
+	wait "$RUN_UP"
+	check_eq "upgrade round: ctr run's Wait returns the init's status 3" 3 $?
+	check "upgrade round: the counter shows every number once, in order ($(grep -c . "$T/count-up") lines)" \
+		counter_whole "$T/count-up"
+	check "upgrade round: /tasks/delete arrives (5 s)" wait_for 5 sh -c "grep /tasks/delete '$ev' | grep -q '\"$id\"'"
+	check_eq "upgrade round: one /tasks/exit for the exec" 1 "$(events_of_proc "$ev" e1 | grep -c /tasks/exit)"
+	check "upgrade round: /tasks/exit of the init with status 3" exit_event "$id" "$id" 3
+	cctr container delete "$id" >/dev/null 2>&1
+fi
 
 events_stop
 diag "events seen:"

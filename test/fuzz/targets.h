@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wire/events.h"
+#include "wire/handover.h"
 #include "wire/options.h"
 #include "wire/shimbox.h"
 #include "wire/shimv1.h"
@@ -77,6 +78,7 @@ enum {
 	FZ_DUMP_RESP = 49,
 	FZ_RUNTIME_INFO = 50,
 	FZ_RUNTIME_OPTS = 51, /* runtimeoptions.v1.Options, and the runc Options of its TOML */
+	FZ_HANDOVER = 52,     /* an in-place upgrade's handover document, walked whole */
 	FZ_COUNT
 };
 
@@ -582,6 +584,46 @@ static int fz_v1_reply_dec(const uint8_t *p, size_t n, union fz_msg *m)
 	return e < 0 ? e : 0;
 }
 
+/* A handover document that reads walks whole: ho_doc_decode checked every nested message, so no
+ * iterator may fail after it. */
+static int fz_handover_dec(const uint8_t *p, size_t n, union fz_msg *m)
+{
+	struct ho_doc d;
+	struct ho_conn c;
+	struct ho_container hc;
+	struct ho_proc hp;
+	struct ho_call call;
+	struct ho_event ev;
+	struct pb_r it, pi, wi;
+	int e;
+	(void)m;
+	if ((e = ho_doc_decode(p, n, &d)) < 0)
+		return e;
+	for (it = pb_r_of(d.raw); (e = ho_conn_next(&it, &c)) > 0;)
+		;
+	if (e < 0)
+		__builtin_trap();
+	for (it = pb_r_of(d.raw); (e = ho_container_next(&it, &hc)) > 0;) {
+		if (ho_init_get(&hc, &hp) < 0 ? hc.ninit != 0 : hc.ninit == 0)
+			__builtin_trap();
+		for (pi = pb_r_of(hc.raw); (e = ho_exec_next(&pi, &hp)) > 0;) {
+			for (wi = pb_r_of(hp.raw); (e = ho_waiter_next(&wi, &call)) > 0;)
+				;
+			if (e < 0)
+				__builtin_trap();
+		}
+		if (e < 0)
+			__builtin_trap();
+	}
+	if (e < 0)
+		__builtin_trap();
+	for (it = pb_r_of(d.raw); (e = ho_event_next(&it, &ev)) > 0;)
+		;
+	if (e < 0)
+		__builtin_trap();
+	return 0;
+}
+
 static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_CREATE] = { fz_create_dec, fz_create_plain_enc },
 	[FZ_PROC] = { fz_proc_dec, fz_proc_enc },
@@ -635,6 +677,7 @@ static const struct fz_target fz_targets[FZ_COUNT] = {
 	[FZ_DUMP_RESP] = { fz_dump_resp_dec, fz_dump_resp_enc },
 	[FZ_RUNTIME_INFO] = { fz_runtime_info_dec, fz_runtime_info_enc },
 	[FZ_RUNTIME_OPTS] = { fz_runtime_opts_dec, fz_runtime_opts_enc },
+	[FZ_HANDOVER] = { fz_handover_dec, fz_raw_enc },
 };
 
 /* Runs target t on p[0..n), a buffer of exactly n bytes; returns the decoder's result. */
