@@ -480,11 +480,12 @@ static void cloexec_listener(int lfd)
 
 /* An in-place upgrade's new image: the listener comes from the handover document. 0 for a
  * fresh start, 1 after an upgrade, or -1 (logged) if the document cannot be read. */
-static int adopt_begin(char *const *argv, int *lfd)
+static int adopt_begin(char *const *argv, int *lfd, int *logfd)
 {
-	int adopted = upgrade_adopt_begin(lfd);
+	int adopted = upgrade_adopt_begin(lfd, logfd);
 	if (adopted < 0)
-		log_error("cannot read the handover document of an upgrade: %s", strerror(-adopted));
+		fprintf(stderr, "shim: cannot read the handover document of an upgrade: %s\n",
+		        strerror(-adopted));
 	upgrade_init(argv, shimbox_revision);
 	return adopted;
 }
@@ -506,14 +507,16 @@ static int serve(const struct shim_flags *fl, char *const *argv)
 		fprintf(stderr, "shim: -namespace is required\n");
 		return EXIT_USAGE;
 	}
-	/* Logs go to the bundle's log FIFO, which containerd holds open for reading. */
-	int logfd = sys_open("log", O_WRONLY | O_NONBLOCK, 0);
+	/* Logs go to the bundle's log FIFO, which containerd holds open for reading (after an
+	 * upgrade, the fd the old image had: containerd may be away, the FIFO then unopenable). */
+	int logfd = -1, adopted = adopt_begin(argv, &lfd, &logfd);
+	if (adopted < 0)
+		return EXIT_SYSTEM;
+	if (logfd < 0)
+		logfd = sys_open("log", O_WRONLY | O_NONBLOCK, 0);
 	log_set_fd(logfd >= 0 ? logfd : -1, fl->debug);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
-	int adopted = adopt_begin(argv, &lfd);
-	if (adopted < 0)
-		return EXIT_SYSTEM;
 	if (fl->socket) {
 		int created = adopted ? 0 : bind_socket(fl->socket, &lfd);
 		if (created != 0) {
@@ -575,9 +578,10 @@ static int serve_v1(const struct shim_flags *fl, char *const *argv)
 	log_set_fd(2, fl->debug);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
-	int adopted = adopt_begin(argv, &lfd);
+	int v1_log = -1, adopted = adopt_begin(argv, &lfd, &v1_log); /* v1: logs on fd 2 */
 	if (adopted < 0)
 		return EXIT_SYSTEM;
+	sys_closep(&v1_log);
 	if (fl->socket) {
 		if (!adopted && bind_socket(fl->socket, &lfd) != 0) {
 			fprintf(stderr, "containerd-shim: cannot listen on %s\n", fl->socket);

@@ -52,8 +52,8 @@ static struct {
 	enum { UP_IDLE, UP_CHECKING, UP_PARKED } phase;
 	struct call call;
 	char binary[PATH_MAX];
-	pid_t check_pid;
-	int check_out; /* memfd: the check child's stdout */
+	pid_t check_pid; /* while UP_CHECKING */
+	int check_out;   /* memfd: the check child's stdout, while UP_CHECKING */
 	int check_status;
 	uint64_t deadline;
 	struct loop_timer timer;
@@ -65,7 +65,7 @@ static struct {
 	/* The document read at start (upgrade_adopt_begin), mapped until upgrade_adopt_finish. */
 	void *doc;
 	size_t doc_len;
-} up = { .check_pid = -1, .check_out = -1 };
+} up; /* zeroed (bss, not data: its paths are 12 KiB); check_out is set before use */
 
 void ho_fds_keep(struct ho_fds *f, int fd)
 {
@@ -197,9 +197,11 @@ static void doc_put(struct pb_w *w, struct ho_fds *fds)
 		               .upgrades = up.upgrades,
 		               .listen_fd = conn_listen_fd(),
 		               .started_ms = svc_started_ms,
-		               .has_upgrade = 1 };
+		               .has_upgrade = 1,
+		               .log_fd = log_fd() > 2 ? log_fd() : -1 };
 	ho_doc_begin(w, HO_VERSION);
 	ho_fds_keep(fds, h.listen_fd);
+	ho_fds_keep(fds, h.log_fd);
 	/* Connections first: they get the ids that the calls below name. */
 	conn_handover_put(w, fds);
 	h.upgrade = (struct ho_call){ conn_handover_id(call_conn(up.call)), up.call.stream,
@@ -440,7 +442,7 @@ void h_upgrade(struct call call, struct pb_str payload)
 
 /* --- the new image ------------------------------------------------------------------------ */
 
-int upgrade_adopt_begin(int *listen_fd)
+int upgrade_adopt_begin(int *listen_fd, int *log_fd)
 {
 	const char *v = getenv(HANDOVER_ENV);
 	struct ho_doc d;
@@ -464,6 +466,7 @@ int upgrade_adopt_begin(int *listen_fd)
 	if ((e = ho_doc_decode(up.doc, up.doc_len, &d)) < 0)
 		return -EPROTO;
 	*listen_fd = d.header.listen_fd;
+	*log_fd = d.header.log_fd;
 	(void)!pb_str_copy(up.start_binary, sizeof(up.start_binary), d.header.start_binary);
 	(void)!pb_str_copy(up.from_revision, sizeof(up.from_revision), d.header.revision);
 	up.upgrades = d.header.upgrades + 1;

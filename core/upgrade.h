@@ -14,10 +14,11 @@
 
 /*
  * Reads SHIMBOX_HANDOVER: 0 when there is none (a fresh start); 1 with the listener's fd in
- * *listen_fd when there is a handover document, which it maps and checks; -errno when there is
- * one that cannot be read (the new image then cannot serve: its caller exits).
+ * *listen_fd and the log's (-1: none) in *log_fd when there is a handover document, which it
+ * maps and checks; -errno when there is one that cannot be read (the new image then cannot
+ * serve: its caller exits).
  */
-int upgrade_adopt_begin(int *listen_fd) __attribute__((warn_unused_result));
+int upgrade_adopt_begin(int *listen_fd, int *log_fd) __attribute__((warn_unused_result));
 /* argv: the image's own, for the next execve; revision: this binary's. */
 void upgrade_init(char *const *argv, const char *revision);
 /* Rebuilds connections, containers, processes and the event queue, answers the Upgrade call

@@ -22,7 +22,7 @@ PB_DESC(call_desc, PB_U32(1, conn), PB_U32(2, stream), PB_U32(3, tag));
 PB_DESC(header_desc, PB_STR(1, revision), PB_STR(2, start_binary), PB_U32(3, upgrades),
         PB_I32(4, listen_fd), PB_U64(5, started_ms), PB_U64(6, events_sent),
         PB_U64(7, events_dropped), PB_U64(8, events_dropped_full),
-        PB_OPT(9, upgrade, has_upgrade, call_desc));
+        PB_OPT(9, upgrade, has_upgrade, call_desc), PB_I32(10, log_fd));
 #undef PB_T
 
 #define PB_T struct ho_conn

@@ -60,6 +60,7 @@ struct ho_header {
 	uint64_t events_sent, events_dropped, events_dropped_full;
 	struct ho_call upgrade; /* the Upgrade request itself */
 	uint32_t has_upgrade;
+	int32_t log_fd; /* where the shim logs (containerd's log FIFO), -1 none */
 };
 
 /* A server connection: its fd, the bytes of the frame being received (the header, then its

@@ -87,6 +87,8 @@ check_eq "the shim keeps its pid" "$spid" "$(shim_pid "$a")"
 check_eq "shim-dump shows revision e2e-rev-b" e2e-rev-b "$(dump_field "$a" .revision)"
 check_eq "... and 1 upgrade, from $REV" "1 $REV" "$(dump_field "$a" '"\(.upgrades) \(.upgraded_from)"')"
 check_eq "the task is still RUNNING" RUNNING "$(task_status "$a")"
+check "the new image logs to containerd's log (the log fd handed over)" \
+	grep -q "upgraded from revision $REV to e2e-rev-b" "$CD_DIR/containerd.log"
 
 out=$("$BOX" shim-upgrade -all -state "$CD_DIR/state" -namespace "$E2E_NS" -binary "$BOX" 2>&1)
 rc=$?
