@@ -11,7 +11,8 @@
 #   - meanwhile nothing is lost: a container printing a counter every millisecond to an
 #     attached `ctr run` shows every number once, in order; one printing to a file:// log too;
 #     an exec and a terminal exec started before the upgrades return their exit statuses (their
-#     Waits were in flight across them) and the terminal's output arrives; each exit event
+#     Waits were in flight across them) and the terminal's output arrives; a State whose
+#     bytes trickle in across the upgrade is answered; each exit event
 #     arrives once; `ctr run`'s own Wait returns the init's status; `ctr task ps` run in a loop
 #     meanwhile is always answered; fds do not grow.
 set -u
@@ -78,6 +79,11 @@ out=$("$BOX" shim-upgrade -namespace "$E2E_NS" -id "$a" -state "$CD_DIR/state" -
 check "a binary that is not shimbox is refused too: $(one_line "$out")" matches "$out" 'not shimbox'
 
 # --- the installed file replaced, then shim-upgrade -------------------------------------------
+# A State sent one byte every 40 ms is cut by the upgrade: the bytes the old image has read go
+# over with the connection, and the new image answers it.
+TTCLIENT_NS=$E2E_NS "$E2E_BIN/ttclient" "$(shim_socket "$a")" slow 40 "$a" >"$T/slow.out" 2>&1 &
+SLOW=$!
+sleep 0.5
 cp "$B" "$INST.new" && mv "$INST.new" "$INST"
 out=$("$BOX" shim-upgrade -namespace "$E2E_NS" -id "$a" -state "$CD_DIR/state" 2>&1)
 rc=$?
@@ -87,6 +93,9 @@ check_eq "the shim keeps its pid" "$spid" "$(shim_pid "$a")"
 check_eq "shim-dump shows revision e2e-rev-b" e2e-rev-b "$(dump_field "$a" .revision)"
 check_eq "... and 1 upgrade, from $REV" "1 $REV" "$(dump_field "$a" '"\(.upgrades) \(.upgraded_from)"')"
 check_eq "the task is still RUNNING" RUNNING "$(task_status "$a")"
+wait "$SLOW"
+check "a State cut by the upgrade is answered by the new image ($(cat "$T/slow.out"))" \
+	grep -q '^code=0 status=' "$T/slow.out"
 check "the new image logs to containerd's log (the log fd handed over)" \
 	grep -q "upgraded from revision $REV to e2e-rev-b" "$CD_DIR/containerd.log"
 
