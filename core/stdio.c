@@ -566,7 +566,9 @@ static void copier_get(const struct pio_copier *c, struct ho_copier *h, struct h
 	h->dst = c->dst.fd;
 	h->hold = c->hold_fd;
 	h->flags = (c->active ? HO_CP_ACTIVE : 0) | (c->dst_pollable ? HO_CP_POLLABLE : 0) |
-	           (c->buffered ? HO_CP_BUFFERED : 0) | (c->dst.events ? HO_CP_WAIT_DST : 0);
+	           (c->buffered ? HO_CP_BUFFERED : 0);
+	h->src_events = c->src.events;
+	h->dst_events = c->dst.events;
 	if (c->buf && c->off < c->len)
 		h->pending = (struct pb_str){ c->buf + c->off, c->len - c->off };
 	ho_fds_keep(fds, c->src.fd);
@@ -602,6 +604,7 @@ void pio_handover_get(const struct pio *io, struct ho_proc *hp, struct ho_fds *f
 
 static int copier_adopt(struct pio_copier *c, const struct ho_copier *h)
 {
+	int e;
 	c->src.fd = h->src;
 	c->dst.fd = h->dst;
 	c->hold_fd = h->hold;
@@ -620,9 +623,9 @@ static int copier_adopt(struct pio_copier *c, const struct ho_copier *h)
 		c->len = h->pending.n;
 	}
 	c->active = 1;
-	if (h->flags & HO_CP_WAIT_DST)
-		return loop_set(&c->dst, EPOLLOUT);
-	return loop_set(&c->src, EPOLLIN);
+	if (h->dst_events && (e = loop_set(&c->dst, h->dst_events)) < 0)
+		return e;
+	return h->src_events ? loop_set(&c->src, h->src_events) : 0;
 }
 
 int pio_adopt(struct pio *io, const struct ho_proc *hp)

@@ -32,10 +32,9 @@ PB_DESC(conn_desc, PB_U32(1, id), PB_I32(2, fd), PB_U32(3, rd_eof), PB_STR(4, in
 
 #define PB_T struct ho_copier
 PB_DESC(copier_desc, PB_I32(1, src), PB_I32(2, dst), PB_I32(3, hold), PB_U32(4, flags),
-        PB_STR(5, pending));
+        PB_STR(5, pending), PB_U32(6, src_events), PB_U32(7, dst_events));
 #undef PB_T
 
-/* fds are encoded plus one, so that -1 (none) is the proto3 default and is not written. */
 #define PB_T struct ho_proc
 PB_DESC(proc_desc, PB_STR(1, exec_id), PB_I32(2, pid), PB_U32(3, state), PB_U32(4, flags),
         PB_I32(5, exit_status), PB_MSG(6, exited_at, tk_timestamp_desc), PB_STR(7, stdin_path),

@@ -72,19 +72,19 @@ struct ho_conn {
 	struct pb_str in, out;
 };
 
-/* A stdio copier (core/stdio.h): fds (-1 none), HO_CP_* flags, and a terminal copier's bytes read
- * and not yet written. */
+/* A stdio copier (core/stdio.h): fds (-1 none), HO_CP_* flags, the epoll events its two fds
+ * were watched for, and a terminal copier's bytes read and not yet written. */
 enum {
 	HO_CP_ACTIVE = 1,
 	HO_CP_POLLABLE = 2,
 	HO_CP_BUFFERED = 4,
-	HO_CP_WAIT_DST = 8,
 	HO_CP_CONSOLE = 16, /* out: a terminal's target before its master came (dst, hold) */
 };
 struct ho_copier {
 	int32_t src, dst, hold;
 	uint32_t flags;
 	struct pb_str pending;
+	uint32_t src_events, dst_events;
 };
 
 enum {

@@ -32,9 +32,9 @@ static void put_proc(struct pb_w *w, uint32_t num, const char *exec_id, int32_t 
 		             .stdin_path = S("/fifo/in"),
 		             .stdout_path = S("/fifo/out"),
 		             .spec = S("{\"args\":[\"sh\"]}"),
-		             .in = { -1, 7, -1, 0, { NULL, 0 } },
-		             .out = { 8, 9, 10, HO_CP_ACTIVE | HO_CP_WAIT_DST, S("left") },
-		             .err = { -1, -1, -1, 0, { NULL, 0 } },
+		             .in = { -1, 7, -1, 0, { NULL, 0 }, 0, 0 },
+		             .out = { 8, 9, 10, HO_CP_ACTIVE, S("left"), 0, 4 },
+		             .err = { -1, -1, -1, 0, { NULL, 0 }, 0, 0 },
 		             .stdin_holder = 11,
 		             .master = -1,
 		             .logger_pid = 0,
@@ -136,7 +136,8 @@ static void test_roundtrip(void)
 	          eq(p.spec, "{\"args\":[\"sh\"]}"),
 	      "its exit, flags, paths, spec");
 	CHECK(p.in.src == -1 && p.in.dst == 7 && p.out.src == 8 && p.out.dst == 9 &&
-	          p.out.hold == 10 && p.out.flags == (HO_CP_ACTIVE | HO_CP_WAIT_DST) &&
+	          p.out.hold == 10 && p.out.flags == HO_CP_ACTIVE && p.out.src_events == 0 &&
+	          p.out.dst_events == 4 &&
 	          eq(p.out.pending, "left") && p.stdin_holder == 11 && p.master == -1 &&
 	          p.child0 == -1 && p.console_fd == -1,
 	      "its copiers and fds (-1 kept as -1, 0-length pending absent)");
