@@ -110,6 +110,25 @@ static void print_process(struct pb_str p, const char *cid)
 	putchar('\n');
 }
 
+/* The events not delivered yet, oldest first, and why the last attempt failed. */
+static void print_pending(struct pb_str ev)
+{
+	struct pb_str list, e;
+	char topic[80], ct[256], ex[256], at[64], why[256], b[24];
+
+	if (json_get(ev, "pending", &list) != 1)
+		return;
+	while (json_array_next(&list, &e) == 1) {
+		str(e, "exec_id", ex, sizeof(ex));
+		printf("  pending %s of %s%s%s, queued %s, %s failed attempts\n",
+		       str(e, "topic", topic, sizeof(topic)), str(e, "container_id", ct, sizeof(ct)),
+		       ex[0] ? " exec " : "", ex, str(e, "queued_at", at, sizeof(at)),
+		       nstr(num(e, "failures"), b));
+	}
+	if (str(ev, "last_failure", why, sizeof(why))[0] && strcmp(why, "?") != 0)
+		printf("  last failure %s: %s\n", str(ev, "last_failure_at", at, sizeof(at)), why);
+}
+
 static int print_text(struct pb_str doc)
 {
 	struct pb_str mem, ev, list, it, c, procs, p;
@@ -141,6 +160,7 @@ static int print_text(struct pb_str doc)
 	}
 	printf("events: %s queued, %s sent, %s dropped\n", nstr(num(ev, "queued"), b[0]),
 	       nstr(num(ev, "sent"), b[1]), nstr(num(ev, "dropped"), b[2]));
+	print_pending(ev);
 	if (json_get(doc, "containers", &list) == 1) {
 		it = list;
 		while (json_array_next(&it, &c) == 1) {

@@ -9,6 +9,7 @@
 #include "publish.h"
 #include "sys.h"
 #include "upgrade.h"
+#include "wire/events.h"
 #include "wire/shimbox.h"
 
 #include <dirent.h>
@@ -70,18 +71,74 @@ static void jb_str(struct jbuf *b, const char *s)
 	jb_printf(b, "\"");
 }
 
-static void jb_time(struct jbuf *b, const struct proc *p)
+/* RFC 3339 in UTC with nanoseconds, or "" when unset. */
+static void jb_time_of(struct jbuf *b, int set, int64_t seconds, int32_t nanos)
 {
 	char t[64] = "";
-	if (p->state == P_STOPPED && p->exited_at.seconds != TK_TS_UNSET_SECONDS) {
-		time_t s = (time_t)p->exited_at.seconds;
+	if (set) {
+		time_t s = (time_t)seconds;
 		struct tm tm;
 		gmtime_r(&s, &tm);
 		snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
-		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		         (int)p->exited_at.nanos);
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)nanos);
 	}
 	jb_str(b, t);
+}
+
+static void jb_time(struct jbuf *b, const struct proc *p)
+{
+	jb_time_of(b, p->state == P_STOPPED && p->exited_at.seconds != TK_TS_UNSET_SECONDS,
+	           p->exited_at.seconds, p->exited_at.nanos);
+}
+
+static void jb_time_ms(struct jbuf *b, uint64_t ms)
+{
+	jb_time_of(b, ms != 0, (int64_t)(ms / 1000), (int32_t)(ms % 1000) * 1000000);
+}
+
+/* A borrowed string as a JSON string (ids: at most 76 bytes, longer ones cut). */
+static void jb_pbstr(struct jbuf *b, struct pb_str s)
+{
+	char t[80];
+	if (pb_str_copy(t, sizeof(t), s) < 0)
+		snprintf(t, sizeof(t), "%.*s", (int)(sizeof(t) - 1), (const char *)s.p);
+	jb_str(b, t);
+}
+
+#define DUMP_PENDING_MAX 64
+
+static void dump_pending(const struct pub_pending *p, void *ctx)
+{
+	struct jbuf *b = ctx;
+	struct pb_str ct = { NULL, 0 }, ex = { NULL, 0 };
+	if (ev_container_id(p->event.p, p->event.n, &ct) <= 0)
+		ct.n = 0;
+	if (ev_exec_id(p->topic, p->event.p, p->event.n, &ex) < 0)
+		ex.n = 0;
+	jb_printf(b, "%s{\"topic\":", b->len == 0 || b->p[b->len - 1] == '[' ? "" : ",");
+	jb_str(b, p->topic);
+	jb_printf(b, ",\"container_id\":");
+	jb_pbstr(b, ct);
+	jb_printf(b, ",\"exec_id\":");
+	jb_pbstr(b, ex);
+	jb_printf(b, ",\"queued_at\":");
+	jb_time_ms(b, p->queued_ms);
+	jb_printf(b, ",\"failures\":%u}", p->failures);
+}
+
+/* "events": counters, the first DUMP_PENDING_MAX queued events, the last failure. */
+static void dump_events(struct jbuf *b)
+{
+	uint64_t sent, dropped, failed_ms;
+	pub_stats(&sent, &dropped);
+	jb_printf(b, "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu,\"pending\":[",
+	          pub_queued(), (unsigned long long)sent, (unsigned long long)dropped);
+	pub_pending_each(DUMP_PENDING_MAX, dump_pending, b);
+	jb_printf(b, "],\"last_failure\":");
+	jb_str(b, pub_last_failure(&failed_ms));
+	jb_printf(b, ",\"last_failure_at\":");
+	jb_time_ms(b, failed_ms);
+	jb_printf(b, "},");
 }
 
 static long status_kb(const char *file, const char *key)
@@ -127,8 +184,6 @@ static void dump_proc(struct jbuf *b, const struct proc *p)
 static char *dump_json(size_t *len)
 {
 	struct jbuf b = { NULL, 0, 0, 0 };
-	uint64_t sent, dropped;
-	pub_stats(&sent, &dropped);
 	jb_printf(&b, "{\"pid\":%d,\"version\":", (int)getpid());
 	jb_str(&b, svc_cfg.version ? svc_cfg.version : "");
 	jb_printf(&b, ",\"revision\":");
@@ -141,13 +196,13 @@ static char *dump_json(size_t *len)
 	jb_str(&b, svc_cfg.ns);
 	jb_printf(&b,
 	          ",\"uptime_ms\":%llu,\"memory\":{\"rss_kb\":%ld,\"pss_kb\":%ld},"
-	          "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,"
-	          "\"events\":{\"queued\":%zu,\"sent\":%llu,\"dropped\":%llu},\"containers\":[",
+	          "\"threads\":%ld,\"connections\":%zu,\"fds\":%d,",
 	          (unsigned long long)(sys_mono_ms() - svc_started_ms),
 	          status_kb("/proc/self/status", "VmRSS:"),
 	          status_kb("/proc/self/smaps_rollup", "Pss:"),
-	          status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds(),
-	          pub_queued(), (unsigned long long)sent, (unsigned long long)dropped);
+	          status_kb("/proc/self/status", "Threads:"), conn_count(), count_fds());
+	dump_events(&b);
+	jb_printf(&b, "\"containers\":[");
 	for (struct container *c = svc_containers; c; c = c->next) {
 		jb_printf(&b, "%s{\"id\":", c == svc_containers ? "" : ",");
 		jb_str(&b, c->id);

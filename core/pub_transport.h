@@ -27,6 +27,8 @@ struct pub_item {
 	void (*done)(void *ctx);
 	void *ctx;
 	size_t len, cost;
+	uint64_t queued_ms; /* wall clock, ms */
+	uint32_t failures;  /* attempts that failed so far */
 	uint8_t data[];
 };
 
@@ -38,6 +40,8 @@ struct pub_transport {
 	void (*send)(struct pub_item *it);
 	/* Forgets what is in flight: pub_retry calls it first. */
 	void (*reset)(void);
+	/* The event message inside it->data (for shim-dump): 0, or a negative PB error. */
+	int (*event_of)(const struct pub_item *it, struct pb_str *event);
 };
 
 extern const struct pub_transport pub_ttrpc, pub_exec;

@@ -10,6 +10,7 @@
 #include "pub_transport.h"
 #include "sys.h"
 #include "wire/frame.h"
+#include "wire/ttrpc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -226,6 +227,17 @@ static void on_deadline(struct loop_timer *t)
 	pub_retry("no reply within 5 s");
 }
 
+static int fwd_event_of(const struct pub_item *it, struct pb_str *event)
+{
+	struct tt_req req;
+	struct ev_envelope env;
+	int e = tt_req_decode(it->data + TT_HDR_LEN, it->len - TT_HDR_LEN, &req);
+	if (e < 0 || (e = ev_forward_req_decode(req.payload.p, req.payload.n, &env)) < 0)
+		return e;
+	*event = env.event.value;
+	return 0;
+}
+
 int pub_ttrpc_init(const char *socket_path)
 {
 	fwd.sock.fd = -1;
@@ -233,4 +245,4 @@ int pub_ttrpc_init(const char *socket_path)
 	return sys_fmt(fwd.path, sizeof(fwd.path), "%s", socket_path) < 0 ? -ENAMETOOLONG : 0;
 }
 
-const struct pub_transport pub_ttrpc = { fwd_encode, fwd_send, fwd_reset };
+const struct pub_transport pub_ttrpc = { fwd_encode, fwd_send, fwd_reset, fwd_event_of };

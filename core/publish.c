@@ -20,6 +20,7 @@
 
 #define PUB_BACKOFF_MIN_MS 100
 #define PUB_BACKOFF_MAX_MS 2000
+#define PUB_LOG_EVERY 30
 
 static struct pb_str cs_of(const char *s)
 {
@@ -36,6 +37,8 @@ static struct {
 	int retrying;        /* a retry is scheduled: the head waits for it */
 	unsigned backoff_ms; /* the last backoff; 0 after a delivery */
 	struct loop_timer retry_timer;
+	char last_failure[160]; /* why the last attempt failed, "" if none has */
+	uint64_t last_failure_ms; /* wall clock */
 } pub;
 
 /* Sends the head of the queue if nothing is in flight. */
@@ -77,15 +80,30 @@ void pub_refused(void)
 	pub_pop();
 }
 
+static uint64_t wall_ms(void)
+{
+	int64_t sec;
+	int32_t ns;
+	sys_now(&sec, &ns);
+	return (uint64_t)sec * 1000 + (uint64_t)ns / 1000000;
+}
+
 void pub_retry(const char *why)
 {
+	uint32_t failures = pub.head ? ++pub.head->failures : 0;
+
 	pub.t->reset();
 	pub.inflight = 0;
 	pub.backoff_ms = pub.backoff_ms ? pub.backoff_ms * 2 : PUB_BACKOFF_MIN_MS;
 	if (pub.backoff_ms > PUB_BACKOFF_MAX_MS)
 		pub.backoff_ms = PUB_BACKOFF_MAX_MS;
-	log_warn("publish %s: %s; retrying in %u ms (%zu queued)", pub.head ? pub.head->topic : "?",
-	         why, pub.backoff_ms, pub.queued);
+	snprintf(pub.last_failure, sizeof(pub.last_failure), "%s", why);
+	pub.last_failure_ms = wall_ms();
+	/* containerd away for minutes must not flood the log: the first failures, then one in
+	 * PUB_LOG_EVERY (about a minute apart at the longest backoff). */
+	if (failures <= 3 || failures % PUB_LOG_EVERY == 0)
+		log_warn("publish %s: %s; attempt %u failed, retrying in %u ms (%zu queued)",
+		         pub.head ? pub.head->topic : "?", why, failures, pub.backoff_ms, pub.queued);
 	pub.retrying = 1;
 	loop_timer_arm(&pub.retry_timer, pub.backoff_ms);
 }
@@ -155,7 +173,8 @@ static void pub_drop(const char *topic, const void *event, size_t n, const char 
 		done(ctx);
 }
 
-/* Writes the event into it as the transport sends it: in an Envelope stamped now. */
+/* Writes the event into it as the transport sends it: in an Envelope stamped now, the time it
+ * was queued. */
 static int pub_encode(struct pub_item *it, size_t cap, const char *topic, const char *type_url,
                       const void *event, size_t n)
 {
@@ -163,6 +182,8 @@ static int pub_encode(struct pub_item *it, size_t cap, const char *topic, const 
 
 	memset(&env, 0, sizeof(env));
 	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
+	it->queued_ms = (uint64_t)env.timestamp.seconds * 1000 + (uint64_t)env.timestamp.nanos / 1000000;
+	it->failures = 0;
 	env.ns = pb_str_of(pub.ns, strlen(pub.ns));
 	env.topic = pb_str_of(topic, strlen(topic));
 	env.event.type_url = pb_str_of(type_url, strlen(type_url));
@@ -265,6 +286,27 @@ uint64_t pub_dropped_full(void)
 	return pub.dropped_full;
 }
 
+void pub_pending_each(size_t max, void (*fn)(const struct pub_pending *p, void *ctx), void *ctx)
+{
+	for (struct pub_item *it = pub.head; it && max; it = it->next, max--) {
+		struct pub_pending p = { it->topic, { NULL, 0 }, it->queued_ms, it->failures };
+		if (pub.t->event_of(it, &p.event) < 0)
+			p.event = pb_str_of(NULL, 0);
+		fn(&p, ctx);
+	}
+}
+
+int pub_head_failing(void)
+{
+	return pub.head && pub.head->failures > 0;
+}
+
+const char *pub_last_failure(uint64_t *at_ms)
+{
+	*at_ms = pub.last_failure_ms;
+	return pub.last_failure;
+}
+
 /* --- in-place upgrade ----------------------------------------------------------------------- */
 
 int pub_quiet(void)
@@ -279,7 +321,10 @@ void pub_handover_put(struct pb_w *w, struct ho_header *h,
 	h->events_dropped = pub.dropped;
 	h->events_dropped_full = pub.dropped_full;
 	for (struct pub_item *it = pub.head; it; it = it->next) {
-		struct ho_event e = { .topic = cs_of(it->topic), .data = { it->data, it->len } };
+		struct ho_event e = { .topic = cs_of(it->topic),
+			              .data = { it->data, it->len },
+			              .queued_ms = it->queued_ms,
+			              .failures = it->failures };
 		if (it->done && describe(it->done, it->ctx, &e) < 0) {
 			w->err = PB_ERANGE;
 			return;
@@ -307,6 +352,8 @@ int pub_adopt(const struct ho_event *e, void (*done)(void *ctx), void *ctx)
 		cost = 0; /* it was queued before: kept, as an exit must be */
 	memcpy(it->data, e->data.p, e->data.n);
 	it->len = e->data.n;
+	it->queued_ms = e->queued_ms ? e->queued_ms : wall_ms();
+	it->failures = e->failures;
 	it->cost = cost;
 	it->done = done;
 	it->ctx = ctx;

@@ -18,6 +18,8 @@
 #ifndef SHIMBOX_CORE_PUBLISH_H
 #define SHIMBOX_CORE_PUBLISH_H
 
+#include "wire/pb.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +48,22 @@ size_t pub_queued_bytes(void);
 void pub_stats(uint64_t *sent, uint64_t *dropped);
 /* Events dropped because they did not fit (a cap, the budget, memory) or could not be encoded. */
 uint64_t pub_dropped_full(void);
+/*
+ * shim-dump: the first max queued events, head first, each as fn sees it (valid during the
+ * call): its topic, the event message (empty if it cannot be found in the frame), when it was
+ * queued (wall clock, ms) and how many attempts to deliver it failed. pub_last_failure: why
+ * the last attempt failed and when ("" and 0 if none has).
+ */
+struct pub_pending {
+	const char *topic;
+	struct pb_str event;
+	uint64_t queued_ms;
+	uint32_t failures;
+};
+void pub_pending_each(size_t max, void (*fn)(const struct pub_pending *p, void *ctx), void *ctx);
+const char *pub_last_failure(uint64_t *at_ms);
+/* 1 while the event at the head of the queue has failed to be delivered at least once. */
+int pub_head_failing(void);
 
 /*
  * In-place upgrade (core/upgrade.c). pub_quiet: no event is with the transport (so none can be

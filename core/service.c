@@ -22,7 +22,14 @@
 
 #define SVC_V2 "containerd.task.v2.Task"
 #define SVC_V3 "containerd.task.v3.Task"
+/*
+ * After Shutdown the shim exits once its events are delivered and its replies sent, or after
+ * SHUTDOWN_DRAIN_MS; while the event at the head of the queue has failed to reach containerd,
+ * after SHUTDOWN_KEEP_MS. containerd 1.7 and 2.2 shut a shim down while they load it, before
+ * they serve: its exits would otherwise be lost with the bundle containerd then removes.
+ */
 #define SHUTDOWN_DRAIN_MS 5000
+#define SHUTDOWN_KEEP_MS 60000
 
 struct svc_config svc_cfg;
 int svc_shutting_down;
@@ -146,8 +153,13 @@ const char *svc_container_id(void)
 
 static void on_shutdown_tick(struct loop_timer *t)
 {
-	if ((pub_queued() == 0 && conn_pending_bytes() == 0) ||
-	    sys_mono_ms() >= shutdown_deadline) {
+	uint64_t now = sys_mono_ms();
+	if (now >= shutdown_deadline && pub_head_failing() &&
+	    now < shutdown_deadline - SHUTDOWN_DRAIN_MS + SHUTDOWN_KEEP_MS) {
+		loop_timer_arm(t, 20);
+		return;
+	}
+	if ((pub_queued() == 0 && conn_pending_bytes() == 0) || now >= shutdown_deadline) {
 		if (pub_queued())
 			log_warn("exiting with %zu events undelivered", pub_queued());
 		loop_stop();

@@ -259,7 +259,8 @@ e2e_image_tar() {
 # ---------------------------------------------------------------------------------------------
 # The private containerd
 
-# cd_config: the private instance's config for the release under test. CRI is off; so is NRI
+# cd_config: the private instance's config for the release under test (CD_TTRPC_SOCK moves its
+# ttrpc socket, which shims publish to, away from $CD_SOCK.ttrpc). CRI is off; so is NRI
 # (2.x turns it on, listening on the machine-wide /var/run/nri/nri.sock), and 2.x imports no
 # drop-ins from /etc/containerd/conf.d. 2.x takes version 3 with its own plugin ids.
 cd_config() {
@@ -274,7 +275,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
 [grpc]
   address = "$CD_SOCK"
 [ttrpc]
-  address = "$CD_SOCK.ttrpc"
+  address = "${CD_TTRPC_SOCK:-$CD_SOCK.ttrpc}"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CD_DIR/opt"
 EOF
@@ -293,7 +294,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"$(cd_at_least 1.7 && echo ', "io.
 [grpc]
   address = "$CD_SOCK"
 [ttrpc]
-  address = "$CD_SOCK.ttrpc"
+  address = "${CD_TTRPC_SOCK:-$CD_SOCK.ttrpc}"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CD_DIR/opt"
 EOF

@@ -131,16 +131,46 @@ static int is_alnum(uint8_t c)
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-int ev_container_id(const void *event, size_t n, struct pb_str *id)
+/* The first string field num of an encoded message: 1 with *s set, 0 if it has none. */
+static int first_str(const void *msg, size_t n, uint32_t num, struct pb_str *s)
 {
-	struct pb_r r = pb_r_init(event, n);
+	struct pb_r r = pb_r_init(msg, n);
 	struct pb_field f;
 	int e;
 
 	while ((e = pb_next(&r, &f)) > 0)
-		if (f.num == 1)
-			return (e = pb_as_str(&f, id)) < 0 ? e : 1;
+		if (f.num == num)
+			return (e = pb_as_str(&f, s)) < 0 ? e : 1;
 	return e;
+}
+
+int ev_container_id(const void *event, size_t n, struct pb_str *id)
+{
+	return first_str(event, n, 1, id);
+}
+
+int ev_exec_id(const char *topic, const void *event, size_t n, struct pb_str *id)
+{
+	static const struct {
+		const char *topic;
+		uint32_t num;
+	} fields[] = { { "/tasks/exit", 2 }, { "/tasks/exec-added", 2 },
+		       { "/tasks/exec-started", 2 }, { "/tasks/delete", 5 } };
+	struct pb_str ct = { NULL, 0 };
+	int e;
+
+	*id = ct;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(topic, fields[i].topic) != 0)
+			continue;
+		if ((e = first_str(event, n, fields[i].num, id)) <= 0 ||
+		    (e = ev_container_id(event, n, &ct)) < 0)
+			return e;
+		if (id->n == ct.n && (ct.n == 0 || memcmp(id->p, ct.p, ct.n) == 0))
+			id->n = 0;
+		return 0;
+	}
+	return 0;
 }
 
 int ev_identifier_valid(struct pb_str s)

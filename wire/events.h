@@ -137,6 +137,12 @@ void ev_forward_call_encode(struct pb_w *w, const struct ev_envelope *m, int64_t
  * first field 1 is not length-delimited, or -PB_E* if the event is malformed before it.
  */
 int ev_container_id(const void *event, size_t n, struct pb_str *id) PB_WARN;
+/*
+ * The exec process a task event of topic is about: TaskExit's id (2), TaskExecAdded's and
+ * TaskExecStarted's exec_id (2), TaskDelete's id (5); empty when that is the container's own
+ * id (its init), or the topic names no process. 0, or -PB_E* as ev_container_id.
+ */
+int ev_exec_id(const char *topic, const void *event, size_t n, struct pb_str *id) PB_WARN;
 
 /*
  * Identifier rule that containerd applies to namespaces and topic components

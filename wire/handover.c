@@ -54,7 +54,8 @@ PB_DESC(container_desc, PB_STR(1, id), PB_STR(2, rootfs), PB_U32(3, flags),
 
 #define PB_T struct ho_event
 PB_DESC(event_desc, PB_STR(1, topic), PB_STR(2, data), PB_U32(3, done_kind),
-        PB_STR(4, done_container), PB_STR(5, done_exec));
+        PB_STR(4, done_container), PB_STR(5, done_exec), PB_U64(6, queued_ms),
+        PB_U32(7, failures));
 #undef PB_T
 
 #define PB_T struct ho_doc

@@ -134,12 +134,15 @@ struct ho_container {
 };
 
 /* A queued event as its transport sends it; done_kind 1: the v1 shim answers the Waits of
- * (done_container, done_exec) once it is delivered. */
+ * (done_container, done_exec) once it is delivered. When it was queued (wall clock, ms) and its
+ * failed attempts are for shim-dump only: a reader that does not know them loses nothing. */
 enum { HO_DONE_NONE = 0, HO_DONE_V1_WAITERS = 1 };
 struct ho_event {
 	struct pb_str topic, data;
 	uint32_t done_kind;
 	struct pb_str done_container, done_exec;
+	uint64_t queued_ms;
+	uint32_t failures;
 };
 
 struct ho_doc {

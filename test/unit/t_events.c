@@ -317,6 +317,33 @@ static void topic(const char *s, int want)
 	CHECK(ev_topic_valid(S(s)) == want, "topic \"%s\" is %svalid", s, want ? "" : "in");
 }
 
+static void test_exec_id(void)
+{
+	static const struct {
+		const char *golden, *topic, *exec;
+	} cases[] = {
+		{ "ev_task_exit_exec", "/tasks/exit", "exec-\xce\xb1\xce\xb2\xce\xb3-1" },
+		{ "ev_task_exit", "/tasks/exit", "" },
+		{ "ev_task_exec_added", "/tasks/exec-added", "exec-\xce\xb1\xce\xb2\xce\xb3-1" },
+		{ "ev_task_exec_started", "/tasks/exec-started", "exec-\xce\xb1\xce\xb2\xce\xb3-1" },
+		{ "ev_task_delete_exec", "/tasks/delete", "exec-\xce\xb1\xce\xb2\xce\xb3-1" },
+		{ "ev_task_delete", "/tasks/delete", "" },
+		{ "ev_task_oom", "/tasks/oom", "" },
+		{ "ev_task_exit_exec", "/tasks/oom", "" },
+	};
+	struct pb_str id;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct golden *g = golden_get(cases[i].golden);
+		CHECK(ev_exec_id(cases[i].topic, g->data, g->len, &id) == 0 &&
+		          pb_str_eq(id, cases[i].exec),
+		      "exec id of %s as %s: \"%s\"", cases[i].golden, cases[i].topic, cases[i].exec);
+	}
+	static const uint8_t cut[] = { 0x0a, 0x01, 'c', 0x12, 0x05, 'e' };
+	CHECK(ev_exec_id("/tasks/exit", cut, sizeof(cut), &id) == -PB_ETRUNC,
+	      "exec id: a field cut short is refused");
+}
+
 static void test_container_id(void)
 {
 	struct pb_str id;
@@ -440,6 +467,7 @@ int main(void)
 	test_others();
 	test_envelope();
 	test_container_id();
+	test_exec_id();
 	test_rules();
 	return tap_done();
 }

@@ -76,7 +76,7 @@ static size_t put_doc(uint8_t *buf, size_t cap, const char *magic, uint32_t vers
 	put_proc(&w, HO_CT_EXEC, "e2", 4444, 1);
 	pb_end(&w, m);
 	struct ho_event ev = { S("/tasks/exit"), S("\x0a\x01x"), HO_DONE_V1_WAITERS, S("ctr-1"),
-		               S("e1") };
+		               S("e1"),         1796000000123ull, 17 };
 	ho_event_put(&w, &ev);
 	if (header) {
 		struct ho_header h = { .revision = S("abc1234"),
@@ -156,8 +156,9 @@ static void test_roundtrip(void)
 	it = pb_r_of(d.raw);
 	CHECK(ho_event_next(&it, &ev) == 1 && eq(ev.topic, "/tasks/exit") && ev.data.n == 3 &&
 	          ev.done_kind == HO_DONE_V1_WAITERS && eq(ev.done_container, "ctr-1") &&
-	          eq(ev.done_exec, "e1") && ho_event_next(&it, &ev) == 0,
-	      "the event, with the Waits it answers");
+	          eq(ev.done_exec, "e1") && ev.queued_ms == 1796000000123ull &&
+	          ev.failures == 17 && ho_event_next(&it, &ev) == 0,
+	      "the event, with the Waits it answers, when it was queued and its failed attempts");
 }
 
 static void test_refused(void)
