@@ -80,12 +80,17 @@ void pub_refused(void)
 	pub_pop();
 }
 
+static uint64_t ms_of(int64_t sec, int32_t ns)
+{
+	return (uint64_t)sec * 1000 + (uint64_t)ns / 1000000;
+}
+
 static uint64_t wall_ms(void)
 {
 	int64_t sec;
 	int32_t ns;
 	sys_now(&sec, &ns);
-	return (uint64_t)sec * 1000 + (uint64_t)ns / 1000000;
+	return ms_of(sec, ns);
 }
 
 void pub_retry(const char *why)
@@ -182,7 +187,7 @@ static int pub_encode(struct pub_item *it, size_t cap, const char *topic, const 
 
 	memset(&env, 0, sizeof(env));
 	sys_now(&env.timestamp.seconds, &env.timestamp.nanos);
-	it->queued_ms = (uint64_t)env.timestamp.seconds * 1000 + (uint64_t)env.timestamp.nanos / 1000000;
+	it->queued_ms = ms_of(env.timestamp.seconds, env.timestamp.nanos);
 	it->failures = 0;
 	env.ns = pb_str_of(pub.ns, strlen(pub.ns));
 	env.topic = pb_str_of(topic, strlen(topic));

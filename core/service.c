@@ -34,7 +34,7 @@
 struct svc_config svc_cfg;
 int svc_shutting_down;
 uint64_t svc_started_ms;
-static uint64_t shutdown_deadline;
+static uint64_t shutdown_deadline, shutdown_keep_until;
 static struct loop_timer shutdown_timer;
 
 void svc_reply_empty(struct call call)
@@ -154,8 +154,7 @@ const char *svc_container_id(void)
 static void on_shutdown_tick(struct loop_timer *t)
 {
 	uint64_t now = sys_mono_ms();
-	if (now >= shutdown_deadline && pub_head_failing() &&
-	    now < shutdown_deadline - SHUTDOWN_DRAIN_MS + SHUTDOWN_KEEP_MS) {
+	if (now >= shutdown_deadline && pub_head_failing() && now < shutdown_keep_until) {
 		loop_timer_arm(t, 20);
 		return;
 	}
@@ -178,6 +177,7 @@ void svc_shutdown(void)
 	if (svc_cfg.socket_path && svc_cfg.socket_path[0])
 		unlink(svc_cfg.socket_path);
 	shutdown_deadline = sys_mono_ms() + SHUTDOWN_DRAIN_MS;
+	shutdown_keep_until = shutdown_deadline - SHUTDOWN_DRAIN_MS + SHUTDOWN_KEEP_MS;
 	shutdown_timer.fn = on_shutdown_tick;
 	loop_timer_arm(&shutdown_timer, 0);
 }
